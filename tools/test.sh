@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds portrait3d and runs every test suite: the Release build (with the CUDA backend
+# compiled when nvcc is present; its GPU tests skip without a GPU) and an
+# AddressSanitizer + UndefinedBehaviorSanitizer build of the CPU code.
+#   P3D_CUDA_ARCHITECTURES  CUDA architectures to compile (default "80;90")
+#   P3D_SKIP_SANITIZE=1     skip the sanitizer build (quicker local runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh
+
+jobs=$(nproc)
+archs="${P3D_CUDA_ARCHITECTURES:-80;90}"
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+
+echo "== Release build (build/) =="
+cmake -S . -B build -G Ninja "${launcher[@]}" -DCMAKE_CUDA_ARCHITECTURES="$archs"
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+if [ "${P3D_SKIP_SANITIZE:-0}" != 1 ]; then
+  echo "== ASan + UBSan build of the CPU code (build-asan/) =="
+  cmake -S . -B build-asan -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DP3D_CUDA=OFF -DP3D_SANITIZE=ON -DP3D_BUILD_BENCHMARKS=OFF
+  cmake --build build-asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs"
+fi
