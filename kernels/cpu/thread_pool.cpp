@@ -5,6 +5,15 @@
 
 namespace p3d::cpu {
 
+namespace {
+// Set while a thread runs a parallel_for body: a nested call would deadlock the pool.
+thread_local bool inside_body = false;
+struct BodyScope {
+  BodyScope() { inside_body = true; }
+  ~BodyScope() { inside_body = false; }
+};
+}  // namespace
+
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
@@ -49,15 +58,6 @@ void ThreadPool::worker_loop(int index) {
     if (--pending_ == 0) done_cv_.notify_one();
   }
 }
-
-namespace {
-// Set while a thread runs a parallel_for body: a nested call would deadlock the pool.
-thread_local bool inside_body = false;
-struct BodyScope {
-  BodyScope() { inside_body = true; }
-  ~BodyScope() { inside_body = false; }
-};
-}  // namespace
 
 void ThreadPool::parallel_for(int64_t count, int64_t grain,
                               const std::function<void(int64_t, int64_t, int)>& body) {

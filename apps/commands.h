@@ -1,0 +1,19 @@
+// The subcommands of the `portrait3d` program. Each adds its CLI11 subcommand with its
+// options and returns it with the function that runs it (returning the exit code).
+// One file per command.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace p3d::app {
+
+struct Command {
+  CLI::App* parser = nullptr;
+  std::function<int()> run;
+};
+
+Command add_selftest_command(CLI::App& app);
+
+}  // namespace p3d::app

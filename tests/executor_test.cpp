@@ -1,0 +1,537 @@
+// The executor end to end on the CPU backend:
+//  - a narrow ResNet-50 (width 1/8, 64x64, batch 2) after passes matches the graph run as
+//    built, and the full-width graph optimises to 53 convolutions and no BatchNorm;
+//  - the lowering of each op family against naive loops (broadcasting, reductions over
+//    non-contiguous axes, concat, slices with negative steps, views, casts, batched matmul,
+//    and the conv / transposed-conv adjoint identity for padding);
+//  - memory: views add no arena bytes, the steady state allocates nothing, new input shapes
+//    get one new plan;
+//  - clear errors for bad inputs; device outputs; profiling and the layer listing.
+#include "engine/executor.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "engine/backend.h"
+#include "engine/error.h"
+#include "engine/pass.h"
+#include "engine/resnet50.h"
+
+namespace p3d {
+namespace {
+
+Backend& cpu() {
+  static const std::unique_ptr<Backend> backend = make_cpu_backend(2);
+  return *backend;
+}
+
+Tensor random_tensor(const Shape& shape, uint32_t seed, float lo = -1.f, float hi = 1.f) {
+  Tensor t = Tensor::empty(shape, DType::F32);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = dist(rng);
+  return t;
+}
+
+ExecutorOptions unoptimized() {
+  ExecutorOptions o;
+  o.optimize = false;
+  return o;
+}
+
+// max |got - want| / (1 + max |want|)
+double relative_error(const Tensor& got, const Tensor& want) {
+  EXPECT_EQ(got.shape(), want.shape());
+  double scale = 0, worst = 0;
+  for (int64_t i = 0; i < want.numel(); ++i)
+    scale = std::max(scale, std::fabs(double(want.data<float>()[i])));
+  for (int64_t i = 0; i < want.numel(); ++i)
+    worst =
+        std::max(worst, std::fabs(double(got.data<float>()[i]) - double(want.data<float>()[i])));
+  return worst / (1 + scale);
+}
+
+template <typename F>
+void expect_error(F&& f, std::initializer_list<const char*> parts) {
+  try {
+    f();
+    ADD_FAILURE() << "expected p3d::Error";
+  } catch (const Error& e) {
+    for (const char* part : parts)
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
+          << "message lacks \"" << part << "\": " << e.what();
+  }
+}
+
+Graph narrow_resnet(int batch, int size) {
+  Graph g;
+  Value x = g.input("img", {batch, size, size, 3});
+  g.output(build_resnet50(g, x, Resnet50Options{}.width(0.125f).outputs(10).random_seed(3)),
+           "logits");
+  return g;
+}
+
+// ---- ResNet-50 ---------------------------------------------------------------------------
+
+TEST(Executor, NarrowResnet50MatchesUnoptimisedGraph) {
+  const Graph g = narrow_resnet(2, 64);
+  Executor optimized(g, cpu());
+  Executor reference(g, cpu(), unoptimized());
+  EXPECT_EQ(optimized.graph().count(OpKind::Conv2d), 53);
+  EXPECT_EQ(optimized.graph().count(OpKind::BatchNorm), 0);
+  EXPECT_EQ(optimized.graph().count(OpKind::Pad), 0);
+  EXPECT_EQ(optimized.graph().count(OpKind::Binary), 0);  // residual adds fused
+  EXPECT_EQ(reference.graph().count(OpKind::BatchNorm), 53);
+
+  const TensorMap inputs{{"img", random_tensor({2, 64, 64, 3}, 11)}};
+  const Tensor got = optimized.run(inputs).at("logits");
+  const Tensor want = reference.run(inputs).at("logits");
+  EXPECT_EQ(got.shape(), (Shape{2, 10}));
+  double magnitude = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    ASSERT_TRUE(std::isfinite(want.data<float>()[i]));
+    magnitude = std::max(magnitude, std::fabs(double(want.data<float>()[i])));
+  }
+  EXPECT_GT(magnitude, 1e-3);  // not a degenerate all-zero network
+  EXPECT_LT(relative_error(got, want), 1e-4);
+  std::printf("narrow ResNet-50: arena %.2f MiB optimised vs %.2f MiB as built; max |logit| %.3f\n",
+              optimized.arena_bytes() / 1048576.0, reference.arena_bytes() / 1048576.0, magnitude);
+}
+
+TEST(Executor, FullResnet50OptimisesTo53Convolutions) {
+  Graph g;
+  Value x = g.input("input_imgs", {1, 224, 224, 3});
+  g.output(build_resnet50(g, x, Resnet50Options{}.outputs(257)), "coeff");
+  EXPECT_EQ(g.count(OpKind::Conv2d), 53);
+  EXPECT_EQ(g.count(OpKind::BatchNorm), 53);
+  default_pipeline().run(g);
+  EXPECT_EQ(g.count(OpKind::Conv2d), 53);
+  EXPECT_EQ(g.count(OpKind::BatchNorm), 0);
+  EXPECT_EQ(g.count(OpKind::Unary), 0);
+  EXPECT_EQ(g.shape(Value{g.outputs()[0].node}), (Shape{1, 257}));
+  // slim's v1 strides in the last unit of a block, so it does ~3.5 G multiply-adds at
+  // 224x224 where torchvision's layout (stride in the next block's first unit) does 4.1 G.
+  const double gflop = static_cast<double>(graph_flops(g)) / 1e9;
+  EXPECT_GT(gflop, 6.8);
+  EXPECT_LT(gflop, 7.2);
+  std::printf("ResNet-50 224x224: %.3f GFLOP, %d nodes after passes\n", gflop, g.node_count());
+}
+
+TEST(Executor, NewBatchSizeReplansAndAgrees) {
+  Executor ex(narrow_resnet(2, 64), cpu());
+  const Tensor two = random_tensor({2, 64, 64, 3}, 5);
+  const Tensor batch2 = ex.run({{"img", two}}).at("logits");
+  // The first image alone, then a bigger batch with another size.
+  const Tensor one = Tensor::from_data({1, 64, 64, 3}, two.data<float>(), 64 * 64 * 3);
+  const Tensor batch1 = ex.run({{"img", one}}).at("logits");
+  EXPECT_EQ(ex.plan_count(), 2);
+  ASSERT_EQ(batch1.shape(), (Shape{1, 10}));
+  for (int i = 0; i < 10; ++i) EXPECT_NEAR(batch1.data<float>()[i], batch2.data<float>()[i], 1e-4);
+  EXPECT_EQ(ex.run({{"img", random_tensor({3, 96, 80, 3}, 6)}}).at("logits").shape(),
+            (Shape{3, 10}));
+  EXPECT_EQ(ex.plan_count(), 3);
+}
+
+// ---- memory ------------------------------------------------------------------------------
+
+// Forwards to the CPU backend, counting allocations.
+class CountingBackend final : public Backend {
+ public:
+  explicit CountingBackend(Backend& inner) : inner_(inner) {}
+  int allocations = 0;
+  Device device() const override { return inner_.device(); }
+  std::string name() const override { return "counting " + inner_.name(); }
+  void* allocate(size_t bytes) override {
+    ++allocations;
+    return inner_.allocate(bytes);
+  }
+  void deallocate(void* p) noexcept override { inner_.deallocate(p); }
+  void upload(void* d, const void* s, size_t n) override { inner_.upload(d, s, n); }
+  void download(void* d, const void* s, size_t n) override { inner_.download(d, s, n); }
+  void copy(void* d, const void* s, size_t n) override { inner_.copy(d, s, n); }
+  void fill_zero(void* d, size_t n) override { inner_.fill_zero(d, n); }
+  void synchronize() override { inner_.synchronize(); }
+  Tensor pack_conv_filter(const Conv2dParams& p, const Tensor& f) override {
+    ++allocations;  // packed filters live in backend memory too
+    return inner_.pack_conv_filter(p, f);
+  }
+  Tensor pack_conv_transpose_filter(const ConvTranspose2dParams& p, const Tensor& f) override {
+    ++allocations;
+    return inner_.pack_conv_transpose_filter(p, f);
+  }
+  size_t conv2d_workspace(const Conv2dParams& p) override { return inner_.conv2d_workspace(p); }
+  size_t conv_transpose2d_workspace(const ConvTranspose2dParams& p) override {
+    return inner_.conv_transpose2d_workspace(p);
+  }
+  void conv2d(const Conv2dParams& p, const float* x, const float* w, const float* b, const float* r,
+              float* y, void* ws) override {
+    inner_.conv2d(p, x, w, b, r, y, ws);
+  }
+  void conv_transpose2d(const ConvTranspose2dParams& p, const float* x, const float* w,
+                        const float* b, const float* r, float* y, void* ws) override {
+    inner_.conv_transpose2d(p, x, w, b, r, y, ws);
+  }
+  void matmul(const MatmulParams& p, const float* a, const float* b, const float* bias,
+              float* c) override {
+    inner_.matmul(p, a, b, bias, c);
+  }
+  void pool2d(const Pool2dParams& p, const float* x, float* y) override { inner_.pool2d(p, x, y); }
+  void reduce(const ReduceParams& p, const float* x, float* y) override { inner_.reduce(p, x, y); }
+  void batch_norm(const BatchNormParams& p, const float* x, const float* g, const float* b,
+                  const float* m, const float* v, float* y) override {
+    inner_.batch_norm(p, x, g, b, m, v, y);
+  }
+  void unary(const UnaryParams& p, const float* x, float* y) override { inner_.unary(p, x, y); }
+  void binary(const BinaryParams& p, const float* a, const float* b, float* y) override {
+    inner_.binary(p, a, b, y);
+  }
+  void cast(const CastParams& p, const void* x, void* y) override { inner_.cast(p, x, y); }
+  void concat_copy(const ConcatCopyParams& p, const void* x, void* y) override {
+    inner_.concat_copy(p, x, y);
+  }
+  void pad(const PadParams& p, const float* x, float* y) override { inner_.pad(p, x, y); }
+  void transpose(const TransposeParams& p, const void* x, void* y) override {
+    inner_.transpose(p, x, y);
+  }
+  void slice(const SliceParams& p, const void* x, void* y) override { inner_.slice(p, x, y); }
+  void resize(const ResizeParams& p, const float* x, float* y) override { inner_.resize(p, x, y); }
+
+ private:
+  Backend& inner_;
+};
+
+TEST(Executor, SteadyStateAllocatesNothing) {
+  CountingBackend counting(cpu());
+  Executor ex(narrow_resnet(1, 64), counting);
+  const int after_compile = counting.allocations;
+  EXPECT_GT(after_compile, 53);  // weights once + one arena
+  const TensorMap a{{"img", random_tensor({1, 64, 64, 3}, 1)}};
+  for (int i = 0; i < 3; ++i) ex.run(a);
+  EXPECT_EQ(counting.allocations, after_compile)
+      << "runs with the declared shapes must not allocate";
+  // A new shape set: exactly one new arena, then nothing again.
+  const TensorMap b{{"img", random_tensor({2, 64, 64, 3}, 2)}};
+  ex.run(b);
+  EXPECT_EQ(counting.allocations, after_compile + 1);
+  for (int i = 0; i < 2; ++i) {
+    ex.run(a);
+    ex.run(b);
+  }
+  EXPECT_EQ(counting.allocations, after_compile + 1);
+}
+
+TEST(Executor, ViewsShareTheirSourceBytes) {
+  auto build = [](bool with_views) {
+    Graph g;
+    Value x = g.input("x", {4, 256});
+    Value y = g.relu(x);
+    if (with_views) y = g.squeeze(g.expand_dims(g.reshape(y, {16, 64}), 0), {0});
+    g.output(g.sigmoid(y), "y");
+    return g;
+  };
+  Executor plain(build(false), cpu(), unoptimized());
+  Executor views(build(true), cpu(), unoptimized());
+  EXPECT_EQ(views.graph().count(OpKind::Reshape), 1);
+  EXPECT_EQ(views.arena_bytes(), plain.arena_bytes());
+  const Tensor x = random_tensor({4, 256}, 3);
+  const Tensor a = plain.run({{"x", x}}).at("y"), b = views.run({{"x", x}}).at("y");
+  EXPECT_EQ(b.shape(), (Shape{16, 64}));
+  EXPECT_EQ(std::memcmp(a.raw(), b.raw(), a.bytes()), 0);
+}
+
+// ---- lowering against naive loops ---------------------------------------------------------
+
+// Row-major index helpers for the naive references.
+int64_t flat(const std::vector<int64_t>& idx, const Shape& s) {
+  int64_t f = 0;
+  for (int d = 0; d < s.rank(); ++d) f = f * s[d] + idx[static_cast<size_t>(d)];
+  return f;
+}
+std::vector<int64_t> unflat(int64_t f, const Shape& s) {
+  std::vector<int64_t> idx(static_cast<size_t>(s.rank()));
+  for (int d = s.rank() - 1; d >= 0; --d) {
+    idx[static_cast<size_t>(d)] = f % s[d];
+    f /= s[d];
+  }
+  return idx;
+}
+
+TEST(Lowering, BroadcastingBinary) {
+  const Shape sa{2, 1, 4, 3}, sb{5, 1, 3};
+  Graph g;
+  g.output(g.sub(g.input("a", sa), g.input("b", sb)), "y");
+  const Tensor a = random_tensor(sa, 1), b = random_tensor(sb, 2);
+  const Tensor y = Executor(g, cpu(), unoptimized()).run({{"a", a}, {"b", b}}).at("y");
+  const Shape so{2, 5, 4, 3};
+  ASSERT_EQ(y.shape(), so);
+  for (int64_t i = 0; i < so.numel(); ++i) {
+    const std::vector<int64_t> o = unflat(i, so);
+    const float va = a.data<float>()[flat({o[0], 0, o[2], o[3]}, sa)];
+    const float vb = b.data<float>()[flat({o[1], 0, o[3]}, sb)];
+    ASSERT_EQ(y.data<float>()[i], va - vb) << i;
+  }
+  // Scalar with scalar, and a [C] vector across a big tensor (merged dims).
+  Graph h;
+  Value x = h.input("x", {2, 3, 4, 5});
+  h.output(h.mul(h.add(x, h.constant(random_tensor({5}, 3), "c")), h.scalar(2.f)), "z");
+  const Tensor xv = random_tensor({2, 3, 4, 5}, 4);
+  const Tensor z = Executor(h, cpu(), unoptimized()).run({{"x", xv}}).at("z");
+  const Tensor c = h.constant_value(h.at("c").id);
+  for (int64_t i = 0; i < 120; ++i)
+    ASSERT_EQ(z.data<float>()[i], (xv.data<float>()[i] + c.data<float>()[i % 5]) * 2.f);
+}
+
+TEST(Lowering, ReduceOverAnyAxes) {
+  const Shape s{3, 4, 5, 2};
+  const Tensor x = random_tensor(s, 7);
+  struct Case {
+    ReduceKind kind;
+    std::vector<int> axes;
+  };
+  const Case cases[] = {{ReduceKind::Sum, {0, 2}},  // not contiguous: transpose first
+                        {ReduceKind::Max, {1, 3}},
+                        {ReduceKind::Mean, {1, 2}},  // global mean
+                        {ReduceKind::Mean, {0, 1, 2, 3}},
+                        {ReduceKind::Sum, {-1}}};
+  for (const Case& c : cases) {
+    for (bool keep : {false, true}) {
+      Graph g;
+      Value y = g.reduce(g.input("x", s), ReduceAttrs{}.kind(c.kind).over(c.axes).keep_dims(keep));
+      g.output(y, "y");
+      const Tensor got = Executor(g, cpu(), unoptimized()).run({{"x", x}}).at("y");
+      ASSERT_EQ(got.shape(), g.shape(y));
+      // Naive: accumulate every input element into its kept-dims output slot.
+      std::vector<char> reduced(4, 0);
+      for (int a : c.axes) reduced[static_cast<size_t>(a < 0 ? a + 4 : a)] = 1;
+      Shape kept_shape(
+          {reduced[0] ? 1 : 3, reduced[1] ? 1 : 4, reduced[2] ? 1 : 5, reduced[3] ? 1 : 2});
+      std::vector<double> acc(static_cast<size_t>(kept_shape.numel()),
+                              c.kind == ReduceKind::Max ? -1e30 : 0.0);
+      const double count = static_cast<double>(s.numel() / kept_shape.numel());
+      for (int64_t i = 0; i < s.numel(); ++i) {
+        std::vector<int64_t> idx = unflat(i, s);
+        for (int d = 0; d < 4; ++d)
+          if (reduced[static_cast<size_t>(d)]) idx[static_cast<size_t>(d)] = 0;
+        double& slot = acc[static_cast<size_t>(flat(idx, kept_shape))];
+        const double v = x.data<float>()[i];
+        slot = c.kind == ReduceKind::Max ? std::max(slot, v) : slot + v;
+      }
+      for (size_t i = 0; i < acc.size(); ++i) {
+        const double want = c.kind == ReduceKind::Mean ? acc[i] / count : acc[i];
+        ASSERT_NEAR(got.data<float>()[i], want, 1e-5)
+            << "axes size " << c.axes.size() << " element " << i;
+      }
+    }
+  }
+}
+
+TEST(Lowering, ConcatSliceTransposePadCast) {
+  Graph g;
+  Value a = g.input("a", {2, 3, 4});
+  Value b = g.input("b", {2, 1, 4});
+  g.output(g.concat({a, b, a}, 1), "cat");
+  g.output(g.slice(a, SliceAttrs{}
+                          .dim(-1, SliceAttrs::kSliceEnd, -1)
+                          .dim(SliceAttrs::kSliceStart, SliceAttrs::kSliceEnd, -2)
+                          .dim(1, 4, 2)),
+           "slice");
+  g.output(g.transpose(a, {2, 0, 1}), "t");
+  g.output(g.pad(a, PadAttrs{}.pads({0, 1, 2}, {1, 0, 1}).with_mode(PadMode::Reflect)), "reflect");
+  Value u = g.input("u", {6}, DType::U8);
+  g.output(g.cast(u, DType::F32), "cast");
+  const Tensor av = random_tensor({2, 3, 4}, 1), bv = random_tensor({2, 1, 4}, 2);
+  Tensor uv = Tensor::empty({6}, DType::U8);
+  for (int i = 0; i < 6; ++i) uv.data<uint8_t>()[i] = static_cast<uint8_t>(40 * i + 3);
+  const TensorMap out = Executor(g, cpu(), unoptimized()).run({{"a", av}, {"b", bv}, {"u", uv}});
+  const float* A = av.data<float>();
+  auto at = [&](int64_t i, int64_t j, int64_t k) { return A[(i * 3 + j) * 4 + k]; };
+
+  const Tensor& cat = out.at("cat");
+  ASSERT_EQ(cat.shape(), (Shape{2, 7, 4}));
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 7; ++j)
+      for (int k = 0; k < 4; ++k) {
+        const float want = j < 3    ? at(i, j, k)
+                           : j == 3 ? bv.data<float>()[i * 4 + k]
+                                    : at(i, j - 4, k);
+        ASSERT_EQ(cat.data<float>()[(i * 7 + j) * 4 + k], want);
+      }
+  // a[-1::-1, ::-2, 1:4:2] -> rows {1,0}, cols {2,0}, {1,3}
+  const Tensor& sl = out.at("slice");
+  ASSERT_EQ(sl.shape(), (Shape{2, 2, 2}));
+  const int64_t rows[] = {1, 0}, cols[] = {2, 0}, deps[] = {1, 3};
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j)
+      for (int k = 0; k < 2; ++k)
+        ASSERT_EQ(sl.data<float>()[(i * 2 + j) * 2 + k], at(rows[i], cols[j], deps[k]));
+  const Tensor& t = out.at("t");
+  ASSERT_EQ(t.shape(), (Shape{4, 2, 3}));
+  for (int k = 0; k < 4; ++k)
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 3; ++j) ASSERT_EQ(t.data<float>()[(k * 2 + i) * 3 + j], at(i, j, k));
+  // Reflect: index -1 -> 1, n -> n-2.
+  const Tensor& r = out.at("reflect");
+  ASSERT_EQ(r.shape(), (Shape{3, 4, 7}));
+  auto reflect = [](int64_t i, int64_t n) { return i < 0 ? -i : i >= n ? 2 * n - 2 - i : i; };
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 4; ++j)
+      for (int k = 0; k < 7; ++k)
+        ASSERT_EQ(r.data<float>()[(i * 4 + j) * 7 + k],
+                  at(reflect(i, 2), reflect(j - 1, 3), reflect(k - 2, 4)));
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(out.at("cast").data<float>()[i], 40.f * i + 3.f);
+}
+
+TEST(Lowering, BatchedMatMulAndDenseRows) {
+  Graph g;
+  Value a = g.input("a", {2, 4, 3});  // transposed: op(a) is [2, 3, 4]
+  Value b = g.input("b", {2, 4, 5});
+  g.output(g.matmul(a, b, {}, MatMulAttrs{}.transposed_a()), "batched");
+  Value rows = g.input("rows", {2, 3, 4});
+  Value w = g.constant(random_tensor({5, 4}, 9), "w");  // transposed dense weights
+  g.output(g.matmul(rows, w, {}, MatMulAttrs{}.transposed_b()), "dense");
+  const Tensor av = random_tensor({2, 4, 3}, 1), bv = random_tensor({2, 4, 5}, 2),
+               rv = random_tensor({2, 3, 4}, 3);
+  const TensorMap out = Executor(g, cpu(), unoptimized()).run({{"a", av}, {"b", bv}, {"rows", rv}});
+  const Tensor& y = out.at("batched");
+  ASSERT_EQ(y.shape(), (Shape{2, 3, 5}));
+  for (int n = 0; n < 2; ++n)
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 5; ++j) {
+        double s = 0;
+        for (int k = 0; k < 4; ++k)
+          s +=
+              double(av.data<float>()[(n * 4 + k) * 3 + i]) * bv.data<float>()[(n * 4 + k) * 5 + j];
+        ASSERT_NEAR(y.data<float>()[(n * 3 + i) * 5 + j], s, 1e-5);
+      }
+  const Tensor& d = out.at("dense");
+  const Tensor& W = g.constant_value(w.id);
+  ASSERT_EQ(d.shape(), (Shape{2, 3, 5}));
+  for (int r = 0; r < 6; ++r)
+    for (int j = 0; j < 5; ++j) {
+      double s = 0;
+      for (int k = 0; k < 4; ++k)
+        s += double(rv.data<float>()[r * 4 + k]) * W.data<float>()[j * 4 + k];
+      ASSERT_NEAR(d.data<float>()[r * 5 + j], s, 1e-5);
+    }
+}
+
+TEST(Lowering, ConvTransposeIsTheAdjointOfConv) {
+  // <conv(y; W), x> == <y, conv_transpose(x; W)> for the same filter, stride and padding:
+  // checks that both lowerings resolve padding consistently (SAME on the big side).
+  for (int big : {15, 16}) {
+    const Shape sy{1, big, big, 3}, sw{3, 3, 3, 4};
+    Graph g;
+    Value y = g.input("y", sy);
+    Value w = g.constant(random_tensor(sw, 1), "w");
+    Value down = g.conv2d(y, w, Value{}, Conv2dAttrs{}.stride(2).padding(Padding::Same), "down");
+    const Shape sx = g.shape(down);
+    Value x = g.input("x", sx);
+    g.output(down, "down");
+    g.output(g.conv_transpose2d(
+                 x, w, Value{},
+                 ConvTranspose2dAttrs{}.stride(2).padding(Padding::Same).output_size(big, big)),
+             "up");
+    const Tensor yv = random_tensor(sy, 2), xv = random_tensor(sx, 3);
+    const TensorMap out = Executor(g, cpu(), unoptimized()).run({{"y", yv}, {"x", xv}});
+    double lhs = 0, rhs = 0;
+    for (int64_t i = 0; i < sx.numel(); ++i)
+      lhs += double(out.at("down").data<float>()[i]) * xv.data<float>()[i];
+    for (int64_t i = 0; i < sy.numel(); ++i)
+      rhs += double(yv.data<float>()[i]) * out.at("up").data<float>()[i];
+    EXPECT_NEAR(lhs, rhs, 1e-3 * (1 + std::fabs(lhs))) << "output size " << big;
+  }
+}
+
+// ---- interface ---------------------------------------------------------------------------
+
+TEST(Executor, ClearErrorsForBadInputs) {
+  Graph g;
+  Value x = g.input("img", {1, 8, 8, 3});
+  Value y = g.conv2d(x, g.constant(random_tensor({3, 3, 3, 4}, 1)), Value{},
+                     Conv2dAttrs{}.padding(Padding::Same), "conv");
+  g.output(y, "out");
+  Executor ex(g, cpu());
+  expect_error([&] { ex.run({}); }, {"input 'img' is missing", "f32[1,8,8,3]"});
+  expect_error(
+      [&] {
+        ex.run({{"img", random_tensor({1, 8, 8, 3}, 1)}, {"extra", Tensor::empty({1})}});
+      },
+      {"'extra' is not an input", "'img'"});
+  expect_error(
+      [&] {
+        ex.run({{"img", Tensor::empty({1, 8, 8, 3}, DType::U8)}});
+      },
+      {"'img'", "u8[1,8,8,3]", "dtype f32"});
+  expect_error(
+      [&] {
+        ex.run({{"img", random_tensor({8, 8, 3}, 1)}});
+      },
+      {"'img'", "[8,8,3]", "rank 3", "expected rank 4"});
+  expect_error(
+      [&] {
+        ex.run({{"img", random_tensor({1, 8, 8, 5}, 1)}});
+      },
+      {"'conv' (Conv2d)", "input channels 5"});
+  // The executor still works after the errors.
+  EXPECT_EQ(ex.run({{"img", random_tensor({1, 8, 8, 3}, 1)}}).at("out").shape(),
+            (Shape{1, 8, 8, 4}));
+  // A filter that is not a constant cannot be packed once.
+  Graph h;
+  Value hx = h.input("x", {1, 4, 4, 2});
+  h.output(h.conv2d(hx, h.input("w", {1, 1, 2, 2}), Value{}, Conv2dAttrs{}, "dyn"), "y");
+  expect_error([&] { Executor e(h, cpu(), unoptimized()); },
+               {"'dyn'", "filters must be constants"});
+  Graph empty;
+  empty.input("x", {1});
+  expect_error([&] { Executor e(empty, cpu()); }, {"no outputs"});
+}
+
+TEST(Executor, OutputsThatAreInputsOrConstantsAndDeviceViews) {
+  Graph g;
+  Value x = g.input("x", {2, 3});
+  g.output(x, "echo");
+  g.output(g.constant(random_tensor({4}, 1), "c"), "const");
+  g.output(g.relu(x), "relu");
+  const Tensor xv = random_tensor({2, 3}, 2);
+  const TensorMap host = Executor(g, cpu()).run({{"x", xv}});
+  EXPECT_EQ(std::memcmp(host.at("echo").raw(), xv.raw(), xv.bytes()), 0);
+  EXPECT_EQ(host.at("const").shape(), (Shape{4}));
+  ExecutorOptions on_device;
+  on_device.outputs_on_device = true;
+  Executor dev(g, cpu(), on_device);
+  const TensorMap views = dev.run({{"x", xv}});
+  EXPECT_EQ(views.at("relu").device(), cpu().device());
+  EXPECT_EQ(std::memcmp(views.at("relu").raw(), host.at("relu").raw(), host.at("relu").bytes()), 0);
+}
+
+TEST(Executor, ProfilingAndLayerListing) {
+  ExecutorOptions options;
+  options.profile = true;
+  std::vector<std::string> log;
+  options.log = [&](const std::string& line) { log.push_back(line); };
+  Executor ex(narrow_resnet(1, 32), cpu(), options);
+  ex.run({{"img", random_tensor({1, 32, 32, 3}, 1)}});
+  const std::vector<LayerInfo> layers = ex.layers();
+  // 53 convs, the stem max-pool, 3 subsampling max-pools, the mean and the head.
+  EXPECT_EQ(layers.size(), 53u + 1 + 3 + 1 + 1);
+  ASSERT_EQ(ex.timings().size(), layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) EXPECT_EQ(ex.timings()[i].name, layers[i].name);
+  EXPECT_EQ(layers.front().name, "resnet_v1_50/conv1/Conv2D");
+  EXPECT_NE(layers.front().attrs.find("act=Relu"), std::string::npos);
+  const std::string listing = ex.layer_listing();
+  EXPECT_NE(listing.find("resnet_v1_50/block4/unit_3/bottleneck_v1/conv3/Conv2D"),
+            std::string::npos);
+  EXPECT_NE(listing.find("+residual act=Relu"), std::string::npos);
+  EXPECT_NE(listing.find("59 layers"), std::string::npos) << listing;
+  EXPECT_FALSE(log.empty());
+  ex.set_profiling(false);
+  ex.run({{"img", random_tensor({1, 32, 32, 3}, 1)}});
+  EXPECT_EQ(ex.timings().size(), layers.size());  // the last profiled run's
+}
+
+}  // namespace
+}  // namespace p3d
