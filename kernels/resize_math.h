@@ -60,20 +60,22 @@ P3D_HD ResizeTap resize_bilinear_tap(int32_t i, float scale, int32_t in_size,
 // Nearest-neighbour source index for output index i along an axis of in_size (>= 1).
 P3D_HD int32_t resize_nearest_index(int32_t i, float scale, int32_t in_size, bool align_corners,
                                     bool half_pixel_centers) {
-  const float in = half_pixel_centers ? (static_cast<float>(i) + 0.5f) * scale
-                                      : static_cast<float>(i) * scale;
+  const float in =
+      half_pixel_centers ? (static_cast<float>(i) + 0.5f) * scale : static_cast<float>(i) * scale;
   int32_t index = static_cast<int32_t>(align_corners ? roundf(in) : floorf(in));
   if (index > in_size - 1) index = in_size - 1;
   if (index < 0) index = 0;  // TF clamps at 0 only with half_pixel_centers; in >= 0 otherwise
   return index;
 }
 
-// TensorFlow's bilinear blend of four samples (x_lerp along the row, then y_lerp).
+// TensorFlow's bilinear blend of four samples (x_lerp along the row, then y_lerp), products
+// rounded before the adds as in TensorFlow's CPU kernel (so no FMA, on the GPU either). The
+// CPU kernel runs this same arithmetic split into a horizontal and a vertical pass.
 P3D_HD float resize_bilinear_blend(float top_left, float top_right, float bottom_left,
                                    float bottom_right, float x_lerp, float y_lerp) {
-  const float top = top_left + (top_right - top_left) * x_lerp;
-  const float bottom = bottom_left + (bottom_right - bottom_left) * x_lerp;
-  return top + (bottom - top) * y_lerp;
+  const float top = top_left + resize_mul_rounded(top_right - top_left, x_lerp);
+  const float bottom = bottom_left + resize_mul_rounded(bottom_right - bottom_left, x_lerp);
+  return top + resize_mul_rounded(bottom - top, y_lerp);
 }
 
 }  // namespace p3d
