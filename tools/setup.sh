@@ -7,6 +7,8 @@ packages=(
   cmake ninja-build g++ ccache pkg-config
   libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   clang libclang-rt-dev
+  protobuf-compiler libprotobuf-dev
+  libmatio-dev libstb-dev
 )
 missing=()
 for p in "${packages[@]}"; do
