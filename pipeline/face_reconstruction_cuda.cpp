@@ -1,0 +1,211 @@
+// The CUDA implementation of FaceReconstructor (face_reconstruction.h): the model's arrays
+// live on the GPU from construction; each run uploads the coefficients and cameras, runs one
+// cuBLAS GEMM for the shape (and one for the texture when colours are asked for) and the
+// per-vertex kernels of kernels/cuda/face3dmm.h on the reconstructor's own stream, then
+// downloads the results. Per-run buffers grow to the largest batch seen and are reused.
+#if defined(P3D_WITH_CUDA)
+
+#include <cuda_runtime_api.h>
+
+#include <memory>
+#include <string>
+
+#include "engine/cuda/check.h"
+#include "engine/cuda/cuda_owners.h"
+#include "engine/error.h"
+#include "kernels/cuda/face3dmm.h"
+#include "pipeline/face_reconstruction_impl.h"
+
+namespace p3d {
+namespace {
+
+using cuda_backend::CublasHandle;
+using cuda_backend::DeviceBuffer;
+using cuda_backend::Stream;
+
+constexpr size_t kCublasWorkspace = size_t{4} << 20;
+
+// A device buffer that grows (never shrinks) to the largest size asked for.
+class Scratch {
+ public:
+  void* get(size_t bytes) {
+    if (!buffer_ || buffer_->bytes() < bytes) {
+      buffer_.reset();
+      buffer_ = std::make_unique<DeviceBuffer>(bytes);
+    }
+    return buffer_->get();
+  }
+  template <typename T>
+  T* as(size_t count) {
+    return static_cast<T*>(get(count * sizeof(T)));
+  }
+
+ private:
+  std::unique_ptr<DeviceBuffer> buffer_;
+};
+
+template <typename T>
+std::unique_ptr<DeviceBuffer> upload_vector(const std::vector<T>& host) {
+  auto buffer = std::make_unique<DeviceBuffer>(host.size() * sizeof(T));
+  if (!host.empty())
+    P3D_CUDA_CHECK(
+        cudaMemcpy(buffer->get(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+  return buffer;
+}
+
+class CudaFaceReconstructor final : public FaceReconstructor::Impl {
+ public:
+  CudaFaceReconstructor(FaceModelArrays arrays, int device_index)
+      : device_index_(device_index), guard_(device_index) {
+    model = std::move(arrays);
+    stream_ = std::make_unique<Stream>();
+    workspace_ = std::make_unique<DeviceBuffer>(kCublasWorkspace);
+    cublas_ = std::make_unique<CublasHandle>(stream_->get(), workspace_->get(), kCublasWorkspace);
+    shape_basis_ = upload_vector(model.shape_basis);
+    mean_centred_ = upload_vector(model.mean_centred);
+    mean_raw_ = upload_vector(model.mean_raw);
+    tex_basis_ = upload_vector(model.tex_basis);
+    mean_tex_ = upload_vector(model.mean_tex);
+    triangles_ = upload_vector(model.triangles);
+    point_buf_ = upload_vector(model.point_buf);
+  }
+
+  ~CudaFaceReconstructor() override {
+    P3D_CUDA_CHECK_NOTHROW(cudaStreamSynchronize(stream_->get()));
+  }
+
+  Device device() const override { return Device{DeviceKind::CUDA, device_index_}; }
+
+  FaceGeometry run(const float* coeffs, int32_t batch, int32_t coeff_stride,
+                   const FaceCamera* cameras, const FaceReconstructionOptions& options) override {
+    select_device();
+    const int32_t v = model.vertex_count;
+    const int64_t rows = 3 * static_cast<int64_t>(v);
+    FaceGeometry g;
+    g.batch = batch;
+    g.vertex_count = v;
+    g.canonical.resize(static_cast<size_t>(batch) * rows);
+    g.posed.resize(g.canonical.size());
+    g.projection.resize(static_cast<size_t>(batch) * v * 2);
+    if (batch == 0) return g;
+    cudaStream_t s = stream_->get();
+
+    float* d_coeffs = coeffs_.as<float>(static_cast<size_t>(batch) * coeff_stride);
+    FaceCamera* d_cameras = cameras_.as<FaceCamera>(batch);
+    float* d_canonical = canonical_.as<float>(g.canonical.size());
+    float* d_posed = posed_.as<float>(g.posed.size());
+    float* d_projection = projection_.as<float>(g.projection.size());
+    P3D_CUDA_CHECK(cudaMemcpyAsync(d_coeffs, coeffs, sizeof(float) * batch * coeff_stride,
+                                   cudaMemcpyHostToDevice, s));
+    P3D_CUDA_CHECK(
+        cudaMemcpyAsync(d_cameras, cameras, sizeof(FaceCamera) * batch, cudaMemcpyHostToDevice, s));
+
+    cuda::face_basis_product(cublas_->get(), batch, rows, FaceCoeff::kShapeDims,
+                             d_coeffs + FaceCoeff::kId, coeff_stride,
+                             static_cast<const float*>(shape_basis_->get()), d_canonical);
+    const FaceVertexParams p{batch, v, coeff_stride};
+    cuda::face_vertices(p, d_canonical, static_cast<const float*>(mean_centred_->get()), d_coeffs,
+                        d_cameras, d_canonical, d_posed, d_projection, s);
+    if (options.colors) {
+      float* d_albedo = albedo_.as<float>(static_cast<size_t>(batch) * rows);
+      float* d_tri =
+          tri_normals_.as<float>(static_cast<size_t>(batch) * (model.triangle_count + 1) * 3);
+      float* d_colors = colors_.as<float>(static_cast<size_t>(batch) * rows);
+      // albedo = meantex (broadcast over the batch) + texBase · tex, as beta = 1 GEMMs would;
+      // copy the mean into each row, then accumulate the product.
+      for (int32_t b = 0; b < batch; ++b)
+        P3D_CUDA_CHECK(cudaMemcpyAsync(d_albedo + b * rows, mean_tex_->get(), sizeof(float) * rows,
+                                       cudaMemcpyDeviceToDevice, s));
+      const float alpha = 1.f, beta = 1.f;
+      P3D_CUBLAS_CHECK(cublasSgemm(cublas_->get(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows),
+                                   batch, FaceModel::kTexDims, &alpha,
+                                   static_cast<const float*>(tex_basis_->get()),
+                                   FaceModel::kTexDims, d_coeffs + FaceCoeff::kTex, coeff_stride,
+                                   &beta, d_albedo, static_cast<int>(rows)));
+      cuda::face_triangle_normals(batch, v, model.triangle_count, d_canonical,
+                                  static_cast<const int32_t*>(triangles_->get()), d_tri, s);
+      cuda::face_vertex_colors(p, model.triangle_count, d_tri,
+                               static_cast<const int32_t*>(point_buf_->get()), d_coeffs, d_albedo,
+                               d_colors, s);
+      g.colors.resize(static_cast<size_t>(batch) * rows);
+      P3D_CUDA_CHECK(cudaMemcpyAsync(g.colors.data(), d_colors, sizeof(float) * g.colors.size(),
+                                     cudaMemcpyDeviceToHost, s));
+    }
+    P3D_CUDA_CHECK(cudaMemcpyAsync(g.canonical.data(), d_canonical,
+                                   sizeof(float) * g.canonical.size(), cudaMemcpyDeviceToHost, s));
+    P3D_CUDA_CHECK(cudaMemcpyAsync(g.posed.data(), d_posed, sizeof(float) * g.posed.size(),
+                                   cudaMemcpyDeviceToHost, s));
+    P3D_CUDA_CHECK(cudaMemcpyAsync(g.projection.data(), d_projection,
+                                   sizeof(float) * g.projection.size(), cudaMemcpyDeviceToHost, s));
+    P3D_CUDA_CHECK(cudaStreamSynchronize(s));
+    g.landmarks = gather_landmarks(g.projection, batch, v, model.keypoints);
+    return g;
+  }
+
+  std::vector<float> project(const float* points, int32_t batch,
+                             const FaceCamera* cameras) override {
+    select_device();
+    const int32_t v = model.vertex_count;
+    std::vector<float> out(static_cast<size_t>(batch) * v * 2);
+    if (batch == 0) return out;
+    cudaStream_t s = stream_->get();
+    float* d_points = posed_.as<float>(static_cast<size_t>(batch) * v * 3);
+    FaceCamera* d_cameras = cameras_.as<FaceCamera>(batch);
+    float* d_out = projection_.as<float>(out.size());
+    P3D_CUDA_CHECK(cudaMemcpyAsync(d_points, points, sizeof(float) * batch * v * 3,
+                                   cudaMemcpyHostToDevice, s));
+    P3D_CUDA_CHECK(
+        cudaMemcpyAsync(d_cameras, cameras, sizeof(FaceCamera) * batch, cudaMemcpyHostToDevice, s));
+    cuda::face_project_points(batch, v, d_points, d_cameras, d_out, s);
+    P3D_CUDA_CHECK(
+        cudaMemcpyAsync(out.data(), d_out, sizeof(float) * out.size(), cudaMemcpyDeviceToHost, s));
+    P3D_CUDA_CHECK(cudaStreamSynchronize(s));
+    return out;
+  }
+
+  std::vector<double> pos_moments(const float* projection, int32_t batch) override {
+    select_device();
+    const int32_t v = model.vertex_count;
+    std::vector<double> out(static_cast<size_t>(batch) * 8);
+    if (batch == 0) return out;
+    cudaStream_t s = stream_->get();
+    float* d_projection = projection_.as<float>(static_cast<size_t>(batch) * v * 2);
+    double* d_moments = moments_.as<double>(out.size());
+    P3D_CUDA_CHECK(cudaMemcpyAsync(d_projection, projection, sizeof(float) * batch * v * 2,
+                                   cudaMemcpyHostToDevice, s));
+    cuda::face_pos_moments(batch, v, d_projection, static_cast<const float*>(mean_raw_->get()),
+                           d_moments, s);
+    P3D_CUDA_CHECK(cudaMemcpyAsync(out.data(), d_moments, sizeof(double) * out.size(),
+                                   cudaMemcpyDeviceToHost, s));
+    P3D_CUDA_CHECK(cudaStreamSynchronize(s));
+    return out;
+  }
+
+ private:
+  // Makes the reconstructor's device current (before any allocation or launch).
+  struct DeviceGuard {
+    explicit DeviceGuard(int index) { P3D_CUDA_CHECK(cudaSetDevice(index)); }
+  };
+  void select_device() { P3D_CUDA_CHECK(cudaSetDevice(device_index_)); }
+
+  int device_index_;
+  DeviceGuard guard_;
+  std::unique_ptr<Stream> stream_;
+  std::unique_ptr<DeviceBuffer> workspace_;
+  std::unique_ptr<CublasHandle> cublas_;
+  std::unique_ptr<DeviceBuffer> shape_basis_, mean_centred_, mean_raw_, tex_basis_, mean_tex_,
+      triangles_, point_buf_;
+  Scratch coeffs_, cameras_, canonical_, posed_, projection_, albedo_, tri_normals_, colors_,
+      moments_;
+};
+
+}  // namespace
+
+std::unique_ptr<FaceReconstructor::Impl> make_cuda_face_reconstructor(FaceModelArrays arrays,
+                                                                      int device_index) {
+  return std::make_unique<CudaFaceReconstructor>(std::move(arrays), device_index);
+}
+
+}  // namespace p3d
+
+#endif  // P3D_WITH_CUDA

@@ -1,0 +1,62 @@
+// Stage 1, steps 3-5 for a batch (DESIGN.md §1): R-Net coefficients and the alignment's
+// inverse crop in, the step-1 records (pipeline/step1_record.h) out. Per batch:
+//   3. FaceReconstructor: posed shape, photo projection, 68 landmarks (one GEMM + per-vertex)
+//   4. POS moments -> HeadCropper (scalar geometry in double) -> cut_head_crops (cubic photo,
+//      nearest labels) and the face projected with the crop's camera
+//   5. render_depth_and_mask: the posed face into the 256 crop (10 - z and coverage)
+// Everything runs on the stage's device (CPU or CUDA); the records come back on the host.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/tensor.h"
+#include "pipeline/face_model.h"
+#include "pipeline/face_reconstruction.h"
+#include "pipeline/head_crop.h"
+#include "pipeline/step1_record.h"
+
+namespace p3d {
+
+// One portrait of a batch, after alignment and the R-Net.
+struct FacePortrait {
+  const float* coeffs = nullptr;  // the face's coefficient row (>= 257 floats)
+  double inv_scale = 1.0;         // 224 crop -> photo: photo = crop · inv_scale + inv_offset
+  double inv_offset[2] = {0.0, 0.0};
+  ImageU8View photo;   // BGR, row 0 at the top
+  ImageU8View labels;  // face-parsing labels, same size as the photo
+};
+
+// Wall-clock milliseconds of each part of the last run (host + device, synchronised).
+struct FaceStageTimings {
+  double reconstruct_ms = 0;    // step 3
+  double crop_geometry_ms = 0;  // step 4: POS, head centre, record numbers, crop projection
+  double crop_images_ms = 0;    // step 4: resampling the photo and labels
+  double render_ms = 0;         // step 5
+};
+
+class FaceStage {
+ public:
+  // colors: also compute the SH-lit vertex colours (Step1Record::face_color, previews only).
+  FaceStage(const FaceModel& model, Device device = {}, bool colors = false);
+
+  // Records in the order of `portraits`. Throws p3d::Error for a bad portrait (non-finite
+  // coefficients, degenerate projection, label size); callers screen inputs first to keep
+  // one bad portrait from failing the batch.
+  std::vector<Step1Record> run(const std::vector<FacePortrait>& portraits,
+                               FaceStageTimings* timings = nullptr);
+
+  const std::vector<int32_t>& triangles() const { return triangles_; }
+  Device device() const { return device_; }
+
+ private:
+  Device device_;
+  bool colors_ = false;
+  FaceReconstructor reconstructor_;
+  HeadCropper cropper_;
+  std::vector<int32_t> triangles_;
+  int32_t triangle_count_ = 0;
+};
+
+}  // namespace p3d

@@ -1,0 +1,49 @@
+// Photo and image-map files: decoding JPEG / PNG into the layout the original works in
+// (cv2.imread: interleaved 8-bit BGR, row 0 at the top) and writing PNGs for inspection.
+// Decoding is stb_image's; it differs from OpenCV's libjpeg-turbo by a few levels on JPEGs
+// (IDCT, chroma upsampling and colour-conversion rounding; PNG decodes are identical).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace p3d {
+
+// An owning 8-bit image with interleaved channels, row 0 at the top. Photos are BGR.
+struct ImageU8 {
+  int32_t width = 0, height = 0, channels = 0;
+  std::vector<uint8_t> pixels;  // [height, width, channels]
+
+  bool empty() const { return pixels.empty(); }
+  const uint8_t* data() const { return pixels.data(); }
+  uint8_t* data() { return pixels.data(); }
+  size_t bytes() const { return pixels.size(); }
+};
+
+// Reads a JPEG or PNG photo as cv2.imread(path) (IMREAD_COLOR) does: 3 channels in BGR
+// order, alpha dropped, grey replicated, 16-bit samples reduced to their high byte, and a
+// JPEG's EXIF orientation applied (OpenCV >= 3.1 does; other formats' tags are ignored).
+// Throws p3d::Error naming the file when it is missing, unreadable, empty, corrupt or of
+// another format.
+ImageU8 read_image(const std::string& path);
+
+// The same from bytes in memory; `what` names the source in errors.
+ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& what);
+
+// Writes a 1-channel (grey) or 3-channel (BGR, stored as RGB like cv2.imwrite) image.
+void write_png(const std::string& path, const ImageU8& image);
+
+// How a float map becomes 8 bits.
+enum class FloatMapScaling {
+  kNormalize,  // the finite values' [min, max] mapped linearly to [0, 255] (all equal -> 0)
+  kClamp,      // values taken as 0..255 levels: rounded to nearest, clamped to [0, 255]
+};
+
+// Writes a float map [height, width, channels] (channels 1, or 3 as BGR) as an 8-bit PNG;
+// NaN and infinities become 0. Normalisation uses one range over all channels.
+void write_png(const std::string& path, const float* data, int32_t width, int32_t height,
+               int32_t channels, FloatMapScaling scaling);
+
+}  // namespace p3d
