@@ -1,0 +1,377 @@
+// 2-D convolution on the CPU, NHWC activations and HWIO filters.
+//
+// Dense convolutions are a GEMM: the output [N*OH*OW, out_c] is the im2col matrix
+// [N*OH*OW, kh*kw*in_c] times the filter, which in HWIO already is the row-major
+// [kh*kw*in_c, out_c] matrix. The output is cut into tiles (a block of output pixels x a
+// block of output channels of one group). Threads pull tiles from a shared counter; for
+// each one a thread gathers the im2col rows into its own scratch (skipped for 1x1
+// stride-1 unpadded convs, whose input already is the [pixels, in_c] matrix), writes
+// bias + residual into the output tile, accumulates the product into it and applies the
+// activation while the tile is still in cache.
+// Depthwise convs and groups of very few channels would make tiny GEMMs; they use a direct
+// loop that is vectorised over the channels instead.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+#include "engine/error.h"
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/gemm.h"
+
+namespace p3d::cpu {
+namespace {
+
+enum class ConvPath {
+  Pointwise,  // 1x1, stride 1, no padding: GEMM straight on the input
+  Im2col,     // general: gather the patch rows, then GEMM
+  Direct,     // depthwise or small groups: per-pixel loop vectorised over channels
+};
+
+// Block sizes. The im2col block (rows x kh*kw*in_c/groups floats) is sized to stay in the
+// 1 MiB L2 beside Eigen's packed panels; the pointwise output tile likewise. A block never
+// has fewer rows than kMinRows so the packing of the filter stays amortised.
+constexpr int64_t kIm2colBudgetFloats = 64 * 1024;  // 256 KiB
+constexpr int64_t kTileBudgetFloats = 64 * 1024;    // 256 KiB
+constexpr int64_t kMinRows = 64;
+constexpr int64_t kMaxRows = 1024;
+// Threads take tiles one at a time from a shared counter, so a thread that starts late
+// (waking a pool thread costs tens of microseconds) simply takes fewer. That needs a few
+// tiles per thread; below kMinRows rows the output channels are split instead, in blocks
+// of at least kMinColBlock.
+constexpr int64_t kTilesPerThread = 4;
+constexpr int64_t kMinColBlock = 64;
+// Below this many multiply-adds a convolution runs on one thread: waking the pool costs more.
+constexpr double kMinParallelMacs = 1 << 18;
+// Output channels per group from which a grouped conv uses one GEMM per group.
+constexpr int64_t kMinGemmGroupChannels = 16;
+
+struct ConvPlan {
+  ConvPath path;
+  int64_t rows;       // N*OH*OW: GEMM m
+  int64_t depth;      // kh*kw*in_c/groups: GEMM k
+  int64_t group_out;  // out_c/groups: GEMM n of one group
+  int64_t row_block, row_blocks;
+  int64_t col_block, col_blocks;
+  int64_t tasks;         // row_blocks * groups * col_blocks tiles
+  int64_t workers;       // threads the tiles are spread over
+  size_t im2col_floats;  // per thread
+  size_t gemm_floats;    // per thread
+  size_t slice_floats;   // per thread, rounded
+};
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+bool is_pointwise(const Conv2dParams& p) {
+  return p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+         p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
+}
+
+void validate(const Conv2dParams& p) {
+  P3D_CHECK(p.batch > 0 && p.in_h > 0 && p.in_w > 0 && p.in_c > 0,
+            "conv2d: input dims must be positive (", p.batch, "x", p.in_h, "x", p.in_w, "x", p.in_c,
+            ")");
+  P3D_CHECK(p.out_h > 0 && p.out_w > 0 && p.out_c > 0, "conv2d: output dims must be positive (",
+            p.out_h, "x", p.out_w, "x", p.out_c, ")");
+  P3D_CHECK(p.kernel_h > 0 && p.kernel_w > 0 && p.stride_h > 0 && p.stride_w > 0 &&
+                p.dilation_h > 0 && p.dilation_w > 0,
+            "conv2d: kernel, stride and dilation must be positive");
+  P3D_CHECK(p.pad_top >= 0 && p.pad_left >= 0 && p.pad_bottom >= 0 && p.pad_right >= 0,
+            "conv2d: padding must be non-negative");
+  P3D_CHECK(p.groups > 0 && p.in_c % p.groups == 0 && p.out_c % p.groups == 0, "conv2d: groups (",
+            p.groups, ") must divide in_c (", p.in_c, ") and out_c (", p.out_c, ")");
+  const int32_t oh =
+      conv_out_size(p.in_h, p.kernel_h, p.stride_h, p.dilation_h, p.pad_top, p.pad_bottom);
+  const int32_t ow =
+      conv_out_size(p.in_w, p.kernel_w, p.stride_w, p.dilation_w, p.pad_left, p.pad_right);
+  P3D_CHECK(oh == p.out_h && ow == p.out_w, "conv2d: output ", p.out_h, "x", p.out_w,
+            " does not match the input, kernel, stride, dilation and padding (expected ", oh, "x",
+            ow, ")");
+}
+
+ConvPlan plan_conv(const Conv2dParams& p, int threads) {
+  ConvPlan plan{};
+  const int64_t icg = p.in_c / p.groups;
+  plan.group_out = p.out_c / p.groups;
+  plan.rows = int64_t{p.batch} * p.out_h * p.out_w;
+  plan.depth = int64_t{p.kernel_h} * p.kernel_w * icg;
+  const double macs = double(plan.rows) * plan.depth * p.out_c;
+  plan.workers = macs < kMinParallelMacs ? 1 : std::max(1, threads);
+
+  if (p.groups > 1 && (icg == 1 || plan.group_out < kMinGemmGroupChannels)) {
+    plan.path = ConvPath::Direct;  // parallel over output image rows, no scratch
+    plan.tasks = int64_t{p.batch} * p.out_h;
+    return plan;
+  }
+  plan.path = is_pointwise(p) ? ConvPath::Pointwise : ConvPath::Im2col;
+  const int64_t workers = plan.workers;
+
+  // Rows per block: what the cache budget allows, fewer if that leaves too few tiles to
+  // balance the threads, never fewer than kMinRows.
+  const int64_t budget = plan.path == ConvPath::Im2col ? kIm2colBudgetFloats / plan.depth
+                                                       : kTileBudgetFloats / plan.group_out;
+  const int64_t cache_rows = std::clamp<int64_t>(budget, kMinRows, kMaxRows);
+  const int64_t wanted_tiles = workers > 1 ? workers * kTilesPerThread : 1;
+  const int64_t balance_rows = ceil_div(plan.rows, ceil_div(wanted_tiles, p.groups));
+  plan.row_block = std::max(kMinRows, std::min(cache_rows, balance_rows));
+  plan.row_blocks = ceil_div(plan.rows, std::min(plan.row_block, plan.rows));
+  // Spread the rows evenly over the blocks, in multiples of 4 (Eigen's nr) where possible.
+  plan.row_block = std::min(round_up(ceil_div(plan.rows, plan.row_blocks), 4), plan.rows);
+  plan.row_blocks = ceil_div(plan.rows, plan.row_block);
+
+  // Still too few tiles (few output pixels, many channels: the deep 7x7 and 14x14
+  // layers): split the output channels as well. Each thread then also packs only a share
+  // of the (large) filter.
+  plan.col_block = plan.group_out;
+  const int64_t tiles = plan.row_blocks * p.groups;
+  if (tiles < wanted_tiles && plan.group_out >= 2 * kMinColBlock) {
+    const int64_t splits = ceil_div(wanted_tiles, tiles);
+    plan.col_block = std::max(kMinColBlock, round_up(ceil_div(plan.group_out, splits), 16));
+  }
+  plan.col_blocks = ceil_div(plan.group_out, plan.col_block);
+  plan.tasks = plan.row_blocks * p.groups * plan.col_blocks;
+
+  if (plan.path == ConvPath::Im2col)
+    plan.im2col_floats = static_cast<size_t>(plan.row_block * plan.depth);
+  // The last row block and the last column block may be smaller; size for every shape.
+  const int64_t last_rows = plan.rows - (plan.row_blocks - 1) * plan.row_block;
+  const int64_t last_cols = plan.group_out - (plan.col_blocks - 1) * plan.col_block;
+  for (int64_t r : {plan.row_block, last_rows})
+    for (int64_t c : {plan.col_block, last_cols})
+      plan.gemm_floats = std::max(plan.gemm_floats, gemm_scratch_floats(r, c, plan.depth));
+  plan.slice_floats = round_up_floats(plan.im2col_floats) + round_up_floats(plan.gemm_floats);
+  return plan;
+}
+
+// Gathers rows [row0, row0 + rows) of the im2col matrix of group g into col, row-major
+// [rows, kh*kw*in_c/groups] with columns ordered (ky, kx, ic) like the HWIO filter rows.
+void im2col_block(const Conv2dParams& p, const float* x, int64_t row0, int64_t rows, int64_t g,
+                  float* col) {
+  const int64_t icg = p.in_c / p.groups;
+  const int64_t depth = int64_t{p.kernel_h} * p.kernel_w * icg;
+  const int64_t row_span = int64_t{p.kernel_w} * icg;  // one kernel row of a patch
+  // With one group and no horizontal dilation a kernel row is one contiguous input span.
+  const bool contiguous_rows = p.groups == 1 && p.dilation_w == 1;
+  int64_t ow = row0 % p.out_w;
+  int64_t oh = (row0 / p.out_w) % p.out_h;
+  int64_t n = row0 / (int64_t{p.out_w} * p.out_h);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* dst = col + r * depth;
+    const int64_t ih0 = oh * p.stride_h - p.pad_top;
+    const int64_t iw0 = ow * p.stride_w - p.pad_left;
+    for (int64_t ky = 0; ky < p.kernel_h; ++ky, dst += row_span) {
+      const int64_t ih = ih0 + ky * p.dilation_h;
+      if (ih < 0 || ih >= p.in_h) {
+        std::fill(dst, dst + row_span, 0.0f);
+        continue;
+      }
+      const float* src_row = x + (n * p.in_h + ih) * p.in_w * p.in_c + g * icg;
+      if (contiguous_rows) {
+        const int64_t kx_lo = std::clamp<int64_t>(-iw0, 0, p.kernel_w);
+        const int64_t kx_hi = std::clamp<int64_t>(p.in_w - iw0, kx_lo, p.kernel_w);
+        std::fill(dst, dst + kx_lo * icg, 0.0f);
+        std::memcpy(dst + kx_lo * icg, src_row + (iw0 + kx_lo) * p.in_c,
+                    sizeof(float) * (kx_hi - kx_lo) * icg);
+        std::fill(dst + kx_hi * icg, dst + row_span, 0.0f);
+      } else {
+        for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
+          const int64_t iw = iw0 + kx * p.dilation_w;
+          float* d = dst + kx * icg;
+          if (iw < 0 || iw >= p.in_w)
+            std::fill(d, d + icg, 0.0f);
+          else
+            std::memcpy(d, src_row + iw * p.in_c, sizeof(float) * icg);
+        }
+      }
+    }
+    if (++ow == p.out_w) {
+      ow = 0;
+      if (++oh == p.out_h) {
+        oh = 0;
+        ++n;
+      }
+    }
+  }
+}
+
+// Everything a parallel_for body needs, captured by one reference: std::function keeps a
+// lambda that small inline instead of allocating it on every call.
+struct ConvJob {
+  const Conv2dParams& p;
+  const ConvPlan& plan;
+  const float* x;
+  const float* w;
+  const Epilogue& epilogue;
+  float* y;
+  float* workspace;
+  std::atomic<int64_t>* next_tile;  // the GEMM paths' shared tile counter
+};
+
+// The GEMM paths: each task is one tile (row block, group, column block); the calling
+// thread takes tiles from the shared counter until none are left.
+void gemm_tiles(const ConvJob& job, int thread) {
+  const Conv2dParams& p = job.p;
+  const ConvPlan& plan = job.plan;
+  const int64_t icg = p.in_c / p.groups;
+  float* col = job.workspace + thread * plan.slice_floats;
+  float* gemm_scratch = col + round_up_floats(plan.im2col_floats);
+  int64_t gathered = -1;  // (row block, group) whose im2col rows are in `col`
+  for (;;) {
+    const int64_t t = job.next_tile->fetch_add(1, std::memory_order_relaxed);
+    if (t >= plan.tasks) break;
+    const int64_t cb = t % plan.col_blocks;
+    const int64_t g = (t / plan.col_blocks) % p.groups;
+    const int64_t rb = t / (plan.col_blocks * p.groups);
+    const int64_t row0 = rb * plan.row_block;
+    const int64_t rows = std::min(plan.row_block, plan.rows - row0);
+    const int64_t c0 = cb * plan.col_block;
+    const int64_t cols = std::min(plan.col_block, plan.group_out - c0);
+    GemmOperand a;
+    if (plan.path == ConvPath::Pointwise) {
+      a = {job.x + row0 * p.in_c + g * icg, p.in_c, false};
+    } else {
+      const int64_t key = rb * p.groups + g;
+      if (key != gathered) {
+        im2col_block(p, job.x, row0, rows, g, col);
+        gathered = key;
+      }
+      a = {col, plan.depth, false};
+    }
+    const int64_t oc0 = g * plan.group_out + c0;
+    float* tile = job.y + row0 * p.out_c + oc0;
+    const Epilogue e = epilogue_block(job.epilogue, row0, oc0);
+    epilogue_init(e, rows, cols, tile, p.out_c);
+    gemm({rows, cols, plan.depth, a, {job.w + oc0, p.out_c, false}, tile, p.out_c, true},
+         gemm_scratch);
+    epilogue_activate(e, rows, cols, tile, p.out_c);
+  }
+}
+
+// Channels a depthwise output pixel accumulates at once (4 AVX-512 registers' worth).
+constexpr int64_t kDepthwiseBlock = 64;
+
+// One output pixel of a depthwise conv with multiplier 1: y[c] (already bias + residual)
+// += sum over the taps that fall inside the image of x[ih, iw, c] * w[ky, kx, c]. Each
+// block of channels is accumulated in registers across all taps and stored once.
+void depthwise_pixel(const Conv2dParams& p, const float* x_img, const float* w, int64_t oh,
+                     int64_t ow, float* y) {
+  const int64_t channels = p.out_c;
+  const int64_t ih0 = oh * p.stride_h - p.pad_top, iw0 = ow * p.stride_w - p.pad_left;
+  for (int64_t c0 = 0; c0 < channels; c0 += kDepthwiseBlock) {
+    const int64_t cb = std::min(kDepthwiseBlock, channels - c0);
+    float acc[kDepthwiseBlock];
+    for (int64_t c = 0; c < cb; ++c) acc[c] = y[c0 + c];
+    for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
+      const int64_t ih = ih0 + ky * p.dilation_h;
+      if (ih < 0 || ih >= p.in_h) continue;
+      for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
+        const int64_t iw = iw0 + kx * p.dilation_w;
+        if (iw < 0 || iw >= p.in_w) continue;
+        const float* __restrict xp = x_img + (ih * p.in_w + iw) * channels + c0;
+        const float* __restrict wp = w + (ky * p.kernel_w + kx) * channels + c0;
+        if (cb == kDepthwiseBlock) {  // constant trip count: unrolled, acc stays in registers
+          for (int64_t c = 0; c < kDepthwiseBlock; ++c) acc[c] += xp[c] * wp[c];
+        } else {
+          for (int64_t c = 0; c < cb; ++c) acc[c] += xp[c] * wp[c];
+        }
+      }
+    }
+    for (int64_t c = 0; c < cb; ++c) y[c0 + c] = acc[c];
+  }
+}
+
+// Depthwise with a channel multiplier, or groups of few channels: y[g*ocg + o] +=
+// x[g*icg + i] * w[ky, kx, i, g*ocg + o], vectorised over o.
+void grouped_pixel(const Conv2dParams& p, const float* x_img, const float* w, int64_t oh,
+                   int64_t ow, float* __restrict y) {
+  const int64_t icg = p.in_c / p.groups, ocg = p.out_c / p.groups;
+  const int64_t ih0 = oh * p.stride_h - p.pad_top, iw0 = ow * p.stride_w - p.pad_left;
+  for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
+    const int64_t ih = ih0 + ky * p.dilation_h;
+    if (ih < 0 || ih >= p.in_h) continue;
+    for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
+      const int64_t iw = iw0 + kx * p.dilation_w;
+      if (iw < 0 || iw >= p.in_w) continue;
+      const float* xp = x_img + (ih * p.in_w + iw) * p.in_c;
+      const float* w_tap = w + (ky * p.kernel_w + kx) * icg * p.out_c;
+      for (int64_t g = 0; g < p.groups; ++g)
+        for (int64_t i = 0; i < icg; ++i) {
+          const float xv = xp[g * icg + i];
+          const float* __restrict wr = w_tap + i * p.out_c + g * ocg;
+          float* __restrict yg = y + g * ocg;
+          for (int64_t o = 0; o < ocg; ++o) yg[o] += xv * wr[o];
+        }
+    }
+  }
+}
+
+// Depthwise and small-group convs, one output image row at a time: start from
+// bias + residual, add the taps pixel by pixel, then the activation.
+void direct_rows(const ConvJob& job, int64_t r0, int64_t r1) {
+  const Conv2dParams& p = job.p;
+  const bool depthwise = p.in_c == p.groups && p.out_c == p.groups;
+  for (int64_t r = r0; r < r1; ++r) {  // r = n * out_h + oh
+    const int64_t n = r / p.out_h, oh = r % p.out_h;
+    const float* x_img = job.x + n * p.in_h * p.in_w * p.in_c;
+    float* y_row = job.y + r * p.out_w * p.out_c;
+    const Epilogue e = epilogue_block(job.epilogue, r * p.out_w, 0);
+    epilogue_init(e, p.out_w, p.out_c, y_row, p.out_c);
+    for (int64_t ow = 0; ow < p.out_w; ++ow) {
+      if (depthwise)
+        depthwise_pixel(p, x_img, job.w, oh, ow, y_row + ow * p.out_c);
+      else
+        grouped_pixel(p, x_img, job.w, oh, ow, y_row + ow * p.out_c);
+    }
+    epilogue_activate(e, p.out_w, p.out_c, y_row, p.out_c);
+  }
+}
+
+float* aligned_workspace(void* workspace) {
+  const auto address = reinterpret_cast<std::uintptr_t>(workspace);
+  const std::uintptr_t align = kScratchAlignFloats * sizeof(float);
+  return reinterpret_cast<float*>((address + align - 1) & ~(align - 1));
+}
+
+}  // namespace
+
+size_t conv2d_workspace_bytes(const Conv2dParams& p, int threads) {
+  validate(p);
+  const ConvPlan plan = plan_conv(p, threads);
+  if (plan.slice_floats == 0) return 0;
+  // One slice per pool thread, plus slack to align the start.
+  return (static_cast<size_t>(std::max(1, threads)) * plan.slice_floats + kScratchAlignFloats) *
+         sizeof(float);
+}
+
+void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float* w_hwio,
+            const float* bias, const float* residual, float* y, void* workspace) {
+  validate(p);
+  P3D_CHECK(x && w_hwio && y, "conv2d: null input, filter or output");
+  P3D_CHECK(!p.has_bias || bias, "conv2d: has_bias but bias is null");
+  P3D_CHECK(!p.has_residual || residual, "conv2d: has_residual but residual is null");
+  const ConvPlan plan = plan_conv(p, pool.size());
+  P3D_CHECK(plan.slice_floats == 0 || workspace,
+            "conv2d: needs a workspace of conv2d_workspace_bytes() bytes");
+  const Epilogue epilogue{p.has_bias ? bias : nullptr, p.has_residual ? residual : nullptr, p.out_c,
+                          p.activation, p.activation_alpha};
+  std::atomic<int64_t> next_tile{0};
+  const ConvJob job{p,
+                    plan,
+                    x,
+                    w_hwio,
+                    epilogue,
+                    y,
+                    plan.slice_floats ? aligned_workspace(workspace) : nullptr,
+                    &next_tile};
+  if (plan.path == ConvPath::Direct) {
+    pool.parallel_for(plan.tasks, ceil_div(plan.tasks, plan.workers),
+                      [&job](int64_t r0, int64_t r1, int) { direct_rows(job, r0, r1); });
+  } else {
+    // One body per worker; each pulls tiles until the counter runs out.
+    pool.parallel_for(plan.workers, 1,
+                      [&job](int64_t, int64_t, int thread) { gemm_tiles(job, thread); });
+  }
+}
+
+}  // namespace p3d::cpu
