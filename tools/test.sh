@@ -4,6 +4,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the CPU code.
 #   P3D_CUDA_ARCHITECTURES  CUDA architectures to compile (default "80;90")
 #   P3D_SKIP_SANITIZE=1     skip the sanitizer build (quicker local runs)
+#   P3D_SKIP_FUZZ=1         skip fuzzing the importer (tools/fuzz.sh; P3D_FUZZ_SECONDS, default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -25,4 +26,9 @@ if [ "${P3D_SKIP_SANITIZE:-0}" != 1 ]; then
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs"
+fi
+
+if [ "${P3D_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== libFuzzer run of the TensorFlow importer (build-fuzz/) =="
+  tools/fuzz.sh
 fi
