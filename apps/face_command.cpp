@@ -20,7 +20,7 @@
 
 #include "apps/commands.h"
 #include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "importer/npy.h"
 #include "kernels/cpu/thread_pool.h"
 #include "kernels/face3dmm.h"

@@ -14,7 +14,7 @@
 #include "apps/commands.h"
 #include "apps/model_cli.h"
 #include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/executor.h"
 #include "importer/tf_importer.h"
 

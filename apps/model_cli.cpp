@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "importer/graph_def_reader.h"
 
 namespace p3d::app {

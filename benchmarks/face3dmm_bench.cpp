@@ -20,7 +20,7 @@
 
 #if defined(P3D_WITH_CUDA)
 #include "engine/backend.h"
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
 #include "kernels/cuda/face3dmm.h"
 #endif

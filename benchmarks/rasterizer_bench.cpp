@@ -28,7 +28,7 @@
 #include "kernels/rasterizer.h"
 
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
 #include "kernels/cuda/rasterizer.h"
 #endif

@@ -7,7 +7,7 @@
 #include <iomanip>
 #include <sstream>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/lowering.h"
 #include "engine/memory_planner.h"
 #include "engine/pass.h"

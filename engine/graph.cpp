@@ -8,7 +8,7 @@
 #include <queue>
 #include <sstream>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d {
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/limits.h"
 
 namespace p3d {

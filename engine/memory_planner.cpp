@@ -6,7 +6,7 @@
 #include <map>
 #include <numeric>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

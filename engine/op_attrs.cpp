@@ -6,7 +6,7 @@
 #include <sstream>
 #include <type_traits>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d {
 

@@ -10,7 +10,7 @@
 #include <random>
 #include <string>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

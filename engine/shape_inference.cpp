@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/graph.h"
 #include "kernels/conv.h"
 #include "kernels/limits.h"

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "engine/dtype.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/shape.h"
 
 namespace p3d {

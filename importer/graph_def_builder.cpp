@@ -1,7 +1,7 @@
 // GraphDef construction helpers (see graph_def_builder.h).
 #include "importer/graph_def_builder.h"
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d::tfimport {
 

@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d::tfimport {
 

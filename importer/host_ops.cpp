@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/half.h"
 
 namespace p3d::tfimport {

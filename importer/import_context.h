@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/graph.h"
 #include "importer/tensor_decode.h"
 #include "importer/tensorflow_graph.pb.h"

@@ -4,7 +4,7 @@
 // exactly one element at `begin` and drops the dim.
 #include "importer/strided_slice.h"
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d::tfimport {
 namespace {

@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/half.h"
 
 namespace p3d::tfimport {

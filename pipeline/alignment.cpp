@@ -13,7 +13,7 @@
 #include <cmath>
 
 #include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/alignment.h"
 #include "pipeline/mat_file.h"
 

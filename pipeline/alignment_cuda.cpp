@@ -7,9 +7,9 @@
 
 #include <vector>
 
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cuda/alignment.h"
 #include "pipeline/alignment.h"
 

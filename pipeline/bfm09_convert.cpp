@@ -22,7 +22,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "pipeline/face_model.h"
 #include "pipeline/face_model_topology.h"
 #include "pipeline/mat_file.h"

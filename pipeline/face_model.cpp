@@ -9,7 +9,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "pipeline/face_model_topology.h"
 #include "pipeline/mat_file.h"
 

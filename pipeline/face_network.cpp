@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/executor.h"
 #include "importer/tf_importer.h"
 

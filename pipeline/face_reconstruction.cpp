@@ -6,7 +6,7 @@
 #include <string>
 
 #include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/face3dmm.h"
 #include "pipeline/face_reconstruction_impl.h"
 

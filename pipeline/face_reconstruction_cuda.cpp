@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cuda/face3dmm.h"
 #include "pipeline/face_reconstruction_impl.h"
 

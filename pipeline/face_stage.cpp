@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "pipeline/render.h"
 
 namespace p3d {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/crop_resample.h"
 
 namespace p3d {

@@ -8,9 +8,9 @@
 
 #include <vector>
 
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cuda/crop_resample.h"
 #include "pipeline/head_crop.h"
 

@@ -13,7 +13,7 @@
 #include <limits>
 #include <memory>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 #define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG

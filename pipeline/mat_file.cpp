@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <limits>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

@@ -12,11 +12,11 @@
 #include <string>
 
 #include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/rasterizer.h"
 
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
 #include "kernels/cuda/rasterizer.h"
 #endif

@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <map>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "pipeline/face_model.h"
 
 namespace p3d {

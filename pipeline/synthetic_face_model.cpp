@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "pipeline/synthetic_face_mesh.h"
 
 namespace p3d {

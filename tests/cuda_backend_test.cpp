@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 #include "engine/cuda/direct_conv.h"
 #endif
 

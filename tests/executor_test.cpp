@@ -16,7 +16,7 @@
 #include <random>
 
 #include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/pass.h"
 #include "engine/resnet50.h"
 

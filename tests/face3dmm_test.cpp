@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/face3dmm.h"
 #include "pipeline/face_reconstruction.h"
 

@@ -16,7 +16,7 @@
 #include <set>
 #include <string>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "pipeline/face_model_topology.h"
 #include "pipeline/mat_file.h"
 #include "pipeline/synthetic_face_model.h"

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <string>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "importer/npy.h"
 
 namespace p3d {

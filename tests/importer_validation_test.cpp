@@ -12,7 +12,7 @@
 #include <random>
 #include <sstream>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "importer/graph_def_builder.h"
 #include "importer/tf_importer.h"
 

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <random>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "engine/backend.h"
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/rasterizer.h"
 #include "pipeline/render.h"
 
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
 #include "kernels/cuda/rasterizer.h"
 #endif

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "engine/backend.h"
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
 #include "engine/cuda/cudnn_descriptors.h"
 #include "engine/cuda/device_probe.h"

@@ -9,7 +9,7 @@
 
 #include <cstddef>
 
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 
 namespace p3d::cuda_backend {
 

@@ -5,7 +5,7 @@
 
 #include <cudnn.h>
 
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 
 namespace p3d::cuda_backend {
 

@@ -3,7 +3,7 @@
 #include <map>
 #include <sstream>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "engine/pass.h"
 
 namespace p3d {

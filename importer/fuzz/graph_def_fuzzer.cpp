@@ -18,7 +18,7 @@
 #define P3D_PROTOBUF_LOG_HANDLER 1
 #endif
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "importer/graph_def_reader.h"
 #include "importer/tf_importer.h"
 

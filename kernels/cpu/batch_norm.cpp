@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
 
 namespace p3d::cpu {

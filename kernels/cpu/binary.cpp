@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
 
 namespace p3d::cpu {

@@ -19,7 +19,7 @@
 #include <immintrin.h>
 #endif
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/half.h"
 

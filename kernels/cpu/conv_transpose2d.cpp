@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/gemm.h"
 

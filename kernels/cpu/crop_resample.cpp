@@ -13,7 +13,7 @@
 
 #include <vector>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/thread_pool.h"
 
 namespace p3d::cpu {

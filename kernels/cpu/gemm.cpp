@@ -24,7 +24,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 #ifdef EIGEN_HAS_OPENMP
 #error "gemm.cpp must be built without OpenMP: the kernels parallelise on their own pool"

@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d {
 

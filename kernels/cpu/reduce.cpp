@@ -23,7 +23,7 @@
 #include <limits>
 #include <numeric>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
 
 namespace p3d::cpu {

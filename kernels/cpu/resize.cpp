@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/resize_math.h"
 

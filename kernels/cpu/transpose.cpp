@@ -17,7 +17,7 @@
 #include <immintrin.h>
 #endif
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
 
 namespace p3d::cpu {

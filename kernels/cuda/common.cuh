@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
-#include "engine/cuda/check.h"
-#include "engine/error.h"
+#include "kernels/cuda/check.h"
+#include "kernels/error.h"
 
 namespace p3d::cuda::detail {
 

@@ -1,8 +1,8 @@
 // CUDA kernels of the head-crop resampling: one thread per output pixel (all channels), a
 // 2-D grid of pixels x batch items, over the per-pixel functions of kernels/crop_resample.h
 // (the CPU loops call the same ones, so both backends produce identical bytes).
-#include "engine/cuda/check.h"
-#include "engine/error.h"
+#include "kernels/cuda/check.h"
+#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/crop_resample.h"
 

@@ -5,8 +5,8 @@
 // each evaluate six sines and cosines.
 #include <climits>
 
-#include "engine/cuda/check.h"
-#include "engine/error.h"
+#include "kernels/cuda/check.h"
+#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/face3dmm.h"
 

@@ -7,8 +7,8 @@
 // makes the result the original's sequential z-buffer (nearest z; on equal z the higher id)
 // whatever order the threads run in, identical to the CPU twin. Large triangles make one
 // thread loop over their whole box: correct, only slower (none in the portrait meshes).
-#include "engine/cuda/check.h"
-#include "engine/error.h"
+#include "kernels/cuda/check.h"
+#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/rasterizer.h"
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <limits>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d::naive {
 namespace {

@@ -13,7 +13,7 @@
 #include <set>
 #include <sstream>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 #include "tests/support/naive_reference.h"
 
 namespace p3d::test {

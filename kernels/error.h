@@ -1,4 +1,6 @@
-// The one error type of the library and the check macros that throw it.
+// The one error type of the library and the check macros that throw it. It lives in
+// kernels/, the bottom layer, so every layer above (engine, importer, pipeline, apps) and the
+// kernels themselves share it without a dependency pointing upwards.
 // An Error says what failed and where: the failing statement or condition, the source
 // location, and the context the caller adds (file, node, op, shape).
 #pragma once

@@ -13,7 +13,7 @@
 
 namespace p3d::detail {
 
-// Format the message and throw p3d::Error (defined in engine/cuda/check.cpp).
+// Format the message and throw p3d::Error (defined in kernels/cuda/check.cpp).
 [[noreturn]] void throw_cuda_error(cudaError_t status, const char* statement, const char* file,
                                    int line);
 [[noreturn]] void throw_cublas_error(cublasStatus_t status, const char* statement, const char* file,

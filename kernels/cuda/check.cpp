@@ -1,13 +1,13 @@
-// Message formatting behind the check macros of engine/cuda/check.h. Kept out of line so
+// Message formatting behind the check macros of kernels/cuda/check.h. Kept out of line so
 // every call site costs one compare and one call, and the three libraries word their
 // failures the same way.
-#include "engine/cuda/check.h"
+#include "kernels/cuda/check.h"
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 
-#include "engine/error.h"
+#include "kernels/error.h"
 
 namespace p3d::detail {
 namespace {
