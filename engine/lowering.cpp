@@ -37,6 +37,9 @@ class Lowerer {
  private:
   Conv2dParams conv2d() const;
   Conv2dParams conv_transpose2d() const;
+  template <typename ConvAttrs>
+  Conv2dParams conv_common(const Shape& x, const Shape& w, const Shape& y, const ConvAttrs& a,
+                           const Pads2d& pads) const;
   MatmulParams matmul() const;
   Pool2dParams pool2d() const;
   ReduceLowering reduce(size_t& scratch) const;
@@ -50,14 +53,11 @@ class Lowerer {
   const Node& node_;
 };
 
-Conv2dParams Lowerer::conv2d() const {
-  const Conv2dAttrs& a = node_.as<Conv2dAttrs>();
-  const Shape& x = in_shape(0);
-  const Shape& w = in_shape(1);
-  const Shape& y = node_.shape;
-  const Pads2d pads = resolve_padding(a.pad_mode, a.pads, x[1], x[2], static_cast<int32_t>(w[0]),
-                                      static_cast<int32_t>(w[1]), a.stride_h, a.stride_w,
-                                      a.dilation_h, a.dilation_w);
+// The fields conv2d and conv_transpose2d fill alike: sizes (x the input, w the filter, y the
+// output), strides, padding and the fused epilogue. Dilation and groups are the caller's.
+template <typename ConvAttrs>
+Conv2dParams Lowerer::conv_common(const Shape& x, const Shape& w, const Shape& y,
+                                  const ConvAttrs& a, const Pads2d& pads) const {
   Conv2dParams p{};
   p.batch = i32(x[0], "batch");
   p.in_h = i32(x[1], "in_h");
@@ -70,17 +70,29 @@ Conv2dParams Lowerer::conv2d() const {
   p.kernel_w = i32(w[1], "kernel_w");
   p.stride_h = a.stride_h;
   p.stride_w = a.stride_w;
-  p.dilation_h = a.dilation_h;
-  p.dilation_w = a.dilation_w;
   p.pad_top = pads.top;
   p.pad_bottom = pads.bottom;
   p.pad_left = pads.left;
   p.pad_right = pads.right;
-  p.groups = a.group_count;
   p.has_bias = a.has_bias;
   p.has_residual = a.has_residual;
   p.activation = a.activation;
   p.activation_alpha = a.activation_alpha;
+  return p;
+}
+
+Conv2dParams Lowerer::conv2d() const {
+  const Conv2dAttrs& a = node_.as<Conv2dAttrs>();
+  const Shape& x = in_shape(0);
+  const Shape& w = in_shape(1);
+  const Shape& y = node_.shape;
+  const Pads2d pads = resolve_padding(a.pad_mode, a.pads, x[1], x[2], static_cast<int32_t>(w[0]),
+                                      static_cast<int32_t>(w[1]), a.stride_h, a.stride_w,
+                                      a.dilation_h, a.dilation_w);
+  Conv2dParams p = conv_common(x, w, y, a, pads);
+  p.dilation_h = a.dilation_h;
+  p.dilation_w = a.dilation_w;
+  p.groups = a.group_count;
   return p;
 }
 
@@ -92,29 +104,10 @@ Conv2dParams Lowerer::conv_transpose2d() const {
   // Padding is that of the forward conv, whose input is our output.
   const Pads2d pads = resolve_padding(a.pad_mode, a.pads, y[1], y[2], static_cast<int32_t>(w[0]),
                                       static_cast<int32_t>(w[1]), a.stride_h, a.stride_w, 1, 1);
-  Conv2dParams p{};
-  p.batch = i32(x[0], "batch");
-  p.in_h = i32(x[1], "in_h");
-  p.in_w = i32(x[2], "in_w");
-  p.in_c = i32(x[3], "in_c");
-  p.out_h = i32(y[1], "out_h");
-  p.out_w = i32(y[2], "out_w");
-  p.out_c = i32(y[3], "out_c");
-  p.kernel_h = i32(w[0], "kernel_h");
-  p.kernel_w = i32(w[1], "kernel_w");
-  p.stride_h = a.stride_h;
-  p.stride_w = a.stride_w;
+  Conv2dParams p = conv_common(x, w, y, a, pads);
   p.dilation_h = 1;
   p.dilation_w = 1;
-  p.pad_top = pads.top;
-  p.pad_bottom = pads.bottom;
-  p.pad_left = pads.left;
-  p.pad_right = pads.right;
   p.groups = 1;
-  p.has_bias = a.has_bias;
-  p.has_residual = a.has_residual;
-  p.activation = a.activation;
-  p.activation_alpha = a.activation_alpha;
   return p;
 }
 
