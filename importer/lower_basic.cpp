@@ -61,7 +61,8 @@ void lower_placeholder(OpContext& op) {
               ", the placeholder is declared ", dims_str(declared));
     for (size_t d = 0; d < dims.size(); ++d) {
       if (dims[d] < 0) op.fail("input shape ", given->str(), " has a negative dimension");
-      if (known_rank && declared[d] >= 0 && declared[d] != dims[d])
+      if (known_rank && declared[d] >= 0 && declared[d] != dims[d] &&
+          !op.options().replace_declared_shapes)
         op.fail("input shape ", given->str(), " disagrees with the declared shape ",
                 dims_str(declared), " at dim ", d);
     }

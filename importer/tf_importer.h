@@ -35,6 +35,11 @@ struct TfImportOptions {
   // Shapes of placeholders by node name ("input_imgs" or "input_imgs:0"). Each must have the
   // declared rank and agree with the declared dims that are known (-1 dims are free).
   std::map<std::string, Shape> input_shapes;
+  // Replace the declared dims of the placeholders in input_shapes instead of checking them
+  // (only the rank must match), as tf.import_graph_def(input_map=...) does: the original
+  // feeds both of its networks through new placeholders that way ([None, 224, 224, 3] and
+  // [None, 256, 256, 5]), whatever the frozen file declares.
+  bool replace_declared_shapes = false;
   // Tensors to return: node names ("coeff", meaning output 0) or "name:k". Empty: every
   // output that no node reads, except those of Const, NoOp and Placeholder nodes.
   std::vector<std::string> outputs;

@@ -1,18 +1,15 @@
-// Stage 1, step 2 (DESIGN.md §1): the R-Net (model_mask3_white_light.pb, a frozen TF 1.x
-// graph: input `input_imgs` [N, 224, 224, 3] float BGR 0..255, output `coeff` [N, 258]) run
-// by our importer and executor. The graph is imported once for a fixed batch; a shorter
-// last batch is padded with copies of its last image, so one memory plan serves every call.
+// Stage 1, step 2: the R-Net (model_mask3_white_light.pb, a frozen TF 1.x graph: input
+// `input_imgs` [N, 224, 224, 3] float BGR 0..255, output `coeff` [N, 258]) run by our importer
+// and executor for a fixed batch (pipeline/batched_network.h).
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/backend.h"
+#include "pipeline/batched_network.h"
 
 namespace p3d {
-
-class Executor;
 
 class FaceNetwork {
  public:
@@ -20,21 +17,18 @@ class FaceNetwork {
   // outlive the network). Throws p3d::Error naming the file on any problem, including an
   // output that is not [batch, >= 257].
   FaceNetwork(const std::string& path, Backend& backend, int batch);
-  ~FaceNetwork();
-  FaceNetwork(const FaceNetwork&) = delete;
-  FaceNetwork& operator=(const FaceNetwork&) = delete;
 
-  int batch() const { return batch_; }
+  int batch() const { return net_.batch(); }
   int coeff_count() const { return coeff_count_; }  // values per image (258 for the real R-Net)
 
   // images: [count, 224, 224, 3] (count <= batch). Returns [count, coeff_count()].
   std::vector<float> run(const float* images, int count);
 
+  Executor& executor() { return net_.executor(); }
+
  private:
-  int batch_ = 0;
+  BatchedNetwork net_;
   int coeff_count_ = 0;
-  std::unique_ptr<Executor> executor_;
-  std::vector<float> staging_;
 };
 
 }  // namespace p3d

@@ -13,22 +13,15 @@
 
 #include "kernels/error.h"
 #include "pipeline/image_io.h"
+#include "tests/test_paths.h"
 
 namespace p3d::test {
 
-inline std::filesystem::path alignment_source_dir() {
-  if (const char* env = std::getenv("P3D_SOURCE_DIR")) return env;
-  return std::filesystem::path(__FILE__).parent_path().parent_path();
-}
-
-// The shared data folder: $P3D_SHARED_DIR, else <source>/../shared.
-inline std::filesystem::path shared_dir() {
-  if (const char* env = std::getenv("P3D_SHARED_DIR")) return env;
-  return alignment_source_dir().parent_path() / "shared";
-}
+// TODO(lead): remove once tests/image_io_test.cpp uses source_dir().
+inline std::filesystem::path alignment_source_dir() { return source_dir(); }
 
 inline std::filesystem::path alignment_fixture_path() {
-  return alignment_source_dir() / "tests" / "fixtures" / "alignment" / "oracle.json";
+  return source_dir() / "tests" / "fixtures" / "alignment" / "oracle.json";
 }
 
 // alignment.py synthetic_image: smooth ramps plus a fine xor texture, BGR.

@@ -15,17 +15,13 @@
 
 #include "kernels/error.h"
 #include "pipeline/face_model.h"
+#include "tests/test_paths.h"
 
 namespace p3d::test {
 
 constexpr int kGridW = 13, kGridH = 11;
 constexpr int kFixtureVertices = kGridW * kGridH;  // 143
 constexpr int kFixturePhotoW = 480, kFixturePhotoH = 560;
-
-inline std::filesystem::path source_dir() {
-  if (const char* env = std::getenv("P3D_SOURCE_DIR")) return env;
-  return std::filesystem::path(__FILE__).parent_path().parent_path();
-}
 
 inline std::filesystem::path face_record_fixture_dir() {
   return source_dir() / "tests" / "fixtures" / "face_record";

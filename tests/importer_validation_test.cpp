@@ -366,6 +366,21 @@ TEST(ImporterValidation, PlaceholderShapes) {
   EXPECT_EQ(r.graph.shape(r.graph.at("x")), (Shape{1, 4, 4, 2}));
 }
 
+// As tf.import_graph_def(input_map=...): a declared [1,4,4,2] placeholder fed [3,6,5,2].
+TEST(ImporterValidation, ReplaceDeclaredShapes) {
+  GraphDefBuilder b = base_graph();
+  GraphDefBuilder::set_shape(find(b, "x"), "shape", {1, 4, 4, 2});
+  TfImportOptions o;
+  o.input_shapes["x"] = Shape{3, 6, 5, 2};
+  expect_mentions(import_error(b.def(), o), {"node 'x' (Placeholder)", "disagrees", "dim 0"});
+  o.replace_declared_shapes = true;
+  const TfImportResult r = import_graph_def(b.def(), "ok.pb", o);
+  EXPECT_EQ(r.graph.shape(r.graph.at("x")), (Shape{3, 6, 5, 2}));
+  // The rank still has to match.
+  o.input_shapes["x"] = Shape{3, 6, 5};
+  expect_mentions(import_error(b.def(), o), {"node 'x' (Placeholder)", "rank 3"});
+}
+
 TEST(ImporterValidation, TrainingModeBatchNorm) {
   GraphDefBuilder b;
   b.placeholder("x", {1, 2, 2, 2});

@@ -9,6 +9,8 @@ packages=(
   clang libclang-rt-dev
   protobuf-compiler libprotobuf-dev
   libmatio-dev libstb-dev
+  libjpeg62-turbo-dev  # JPEG decoding as cv2.imread does it (libjpeg-turbo)
+  libcgal-dev          # Delaunay triangulation of the face/hair stitch (and the tests' reference)
 )
 missing=()
 for p in "${packages[@]}"; do
