@@ -1,21 +1,38 @@
-// Image files through stb_image / stb_image_write (image_io.h), plus the one thing stb
-// leaves to the caller that cv2.imread does: a JPEG's EXIF orientation. The stb
-// implementations are compiled here with internal linkage, so other units may embed their
-// own copies.
+// Image files (image_io.h). JPEG goes through libjpeg-turbo driven as OpenCV 4.10's
+// JpegDecoder drives it (so that photos decode bit for bit as cv2.imread decodes them),
+// plus the EXIF orientation that cv2.imread applies afterwards; PNG goes through stb_image
+// (its PNG decodes already equal OpenCV's) and stb_image_write. The stb implementations are
+// compiled here with internal linkage, so other units may embed their own copies.
+//
+// libjpeg reports errors through a callback that must not return; ours longjmps back into
+// the member of JpegDecompressor that made the call. Those members keep only trivially
+// destructible locals, so the jump skips no C++ destructor, and nothing thrown ever crosses
+// libjpeg's C frames: the p3d::Error is thrown after the jump, in C++ code.
 #include "pipeline/image_io.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <csetjmp>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <memory>
 
+// The order matters: jpeglib.h uses FILE and size_t without including their headers (so
+// after <cstdio>), and jerror.h's list of messages depends on jpeglib.h's configuration.
+// clang-format off
+#include <jpeglib.h>
+#include <jerror.h>
+// clang-format on
+#ifndef LIBJPEG_TURBO_VERSION
+#error "needs libjpeg-turbo: OpenCV decodes with it (IJG libjpeg upsamples differently)"
+#endif
+
 #include "kernels/error.h"
 
-#define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
@@ -64,34 +81,6 @@ int tiff_orientation(const uint8_t* tiff, size_t size) {
     if (read_u16(tiff + at + 2, little) != 3) return 1;  // SHORT
     const uint32_t value = read_u16(tiff + at + 8, little);
     return value >= 1 && value <= 8 ? static_cast<int>(value) : 1;
-  }
-  return 1;
-}
-
-// The EXIF orientation (1..8) of a JPEG stream: the first APP1 "Exif" segment before the
-// scan data. 1 (as stored) for everything else.
-int jpeg_orientation(const uint8_t* data, size_t size) {
-  if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return 1;
-  size_t at = 2;
-  while (at + 4 <= size) {
-    if (data[at] != 0xFF) return 1;
-    const uint8_t marker = data[at + 1];
-    if (marker == 0xFF) {  // fill byte
-      ++at;
-      continue;
-    }
-    if (marker == 0xDA || marker == 0xD9) return 1;              // start of scan / end of image
-    if ((marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {  // no length field
-      at += 2;
-      continue;
-    }
-    const size_t length = read_u16(data + at + 2, false);
-    if (length < 2 || at + 2 + length > size) return 1;
-    const uint8_t* body = data + at + 4;
-    const size_t body_size = length - 2;
-    if (marker == 0xE1 && body_size >= 6 && std::memcmp(body, "Exif\0\0", 6) == 0)
-      return tiff_orientation(body + 6, body_size - 6);
-    at += 2 + length;
   }
   return 1;
 }
@@ -148,22 +137,175 @@ void write_rgb_or_grey(const std::string& path, const uint8_t* bgr_or_grey, int3
     P3D_THROW("write_png ", path, ": cannot write the file (", std::strerror(errno), ")");
 }
 
-}  // namespace
+// ---- JPEG ----------------------------------------------------------------------------
 
-ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& what) {
-  if (size == 0) P3D_THROW("image ", what, ": the file is empty");
-  P3D_CHECK(size <= static_cast<size_t>(std::numeric_limits<int>::max()), "image ", what, ": ",
-            size, " bytes is too large");
-  const bool jpeg = size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
-  const bool png = size >= 8 && std::memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0;
-  if (!jpeg && !png) P3D_THROW("image ", what, ": not a JPEG or PNG file (unsupported format)");
+// OpenCV reads the orientation from the first APP1 segment only, and only when that one is
+// Exif: an XMP APP1 ahead of the Exif one hides the tag from cv2.imread (the oracle's
+// orient6_after_xmp fixture), so it is ignored here too.
+int exif_orientation(const jpeg_decompress_struct& cinfo) {
+  for (jpeg_saved_marker_ptr m = cinfo.marker_list; m != nullptr; m = m->next) {
+    if (m->marker != JPEG_APP0 + 1) continue;
+    if (m->data_length < 6 || std::memcmp(m->data, "Exif\0\0", 6) != 0) return 1;
+    return tiff_orientation(m->data + 6, m->data_length - 6);
+  }
+  return 1;
+}
+
+// Warnings after which libjpeg carries on with pixels it did not read: it pads a truncated
+// stream with an end-of-image marker and grey blocks, and skips or zeroes what corrupt
+// entropy-coded data leaves undecodable. cv2.imread returns such an image; we refuse it.
+// The remaining warnings (bytes between markers, unknown JFIF revision or Adobe transform,
+// odd SOS parameters, a bad ICC chunk) leave the pixels whole and are ignored, as OpenCV
+// ignores them.
+bool loses_pixels(int msg_code) {
+  switch (msg_code) {
+    case JWRN_JPEG_EOF:           // the data ends before the end-of-image marker
+    case JWRN_HIT_MARKER:         // a marker inside an entropy-coded segment
+    case JWRN_HUFF_BAD_CODE:      // an invalid Huffman code
+    case JWRN_ARITH_BAD_CODE:     // an invalid arithmetic code
+    case JWRN_MUST_RESYNC:        // a restart marker missing or out of order
+    case JWRN_BOGUS_PROGRESSION:  // progressive scans that leave coefficients unset
+      return true;
+    default:
+      return false;
+  }
+}
+
+// libjpeg's error manager with the jump target of the call in progress and the text of the
+// first fatal message (jpeg_error_mgr first, since libjpeg hands back a pointer to it).
+struct JpegErrors {
+  jpeg_error_mgr pub;
+  std::jmp_buf jump;
+  bool truncated = false;
+  char message[JMSG_LENGTH_MAX] = {};
+};
+
+// Replaces error_exit, whose default prints the message and calls exit().
+void jpeg_fail(j_common_ptr cinfo) {
+  JpegErrors* errors = reinterpret_cast<JpegErrors*>(cinfo->err);
+  errors->truncated = cinfo->err->msg_code == JWRN_JPEG_EOF;
+  (*cinfo->err->format_message)(cinfo, errors->message);
+  std::longjmp(errors->jump, 1);
+}
+
+// Replaces emit_message: traces (level >= 0) and harmless warnings pass silently; a warning
+// that means lost pixels fails the decode like an error.
+void jpeg_message(j_common_ptr cinfo, int level) {
+  if (level >= 0) return;
+  ++cinfo->err->num_warnings;
+  if (loses_pixels(cinfo->err->msg_code)) jpeg_fail(cinfo);
+}
+
+// One libjpeg decompression of a memory buffer. Each member that calls into libjpeg sets the
+// jump target first and returns false when libjpeg failed (message() says why).
+class JpegDecompressor {
+ public:
+  JpegDecompressor() {
+    std::memset(&cinfo_, 0, sizeof cinfo_);  // a never-created struct destroys as a no-op
+    cinfo_.err = jpeg_std_error(&errors_.pub);
+    errors_.pub.error_exit = jpeg_fail;
+    errors_.pub.emit_message = jpeg_message;
+  }
+  ~JpegDecompressor() { jpeg_destroy_decompress(&cinfo_); }
+  JpegDecompressor(const JpegDecompressor&) = delete;
+  JpegDecompressor& operator=(const JpegDecompressor&) = delete;
+
+  // Parses the stream up to the first scan, keeping the APP1 segments (for EXIF) as
+  // JpegDecoder::readHeader does.
+  bool read_header(const uint8_t* data, size_t size) {
+    if (setjmp(errors_.jump)) return false;
+    jpeg_create_decompress(&cinfo_);
+    jpeg_mem_src(&cinfo_, data, static_cast<unsigned long>(size));
+    jpeg_save_markers(&cinfo_, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_read_header(&cinfo_, TRUE);
+    return true;
+  }
+
+  // Decodes into `bgr` (image_width x image_height x 3) with JpegDecoder::readData's settings
+  // for a colour read: libjpeg's defaults (accurate integer IDCT, fancy upsampling, full
+  // scale), output converted by libjpeg straight to BGR (grey replicated), except that
+  // 4-component files come out as CMYK and are converted by OpenCV's formula.
+  bool decode(uint8_t* bgr) {
+    if (setjmp(errors_.jump)) return false;
+    cinfo_.dct_method = JDCT_ISLOW;
+    cinfo_.do_fancy_upsampling = TRUE;
+    cinfo_.scale_num = cinfo_.scale_denom = 1;
+    const bool cmyk = cinfo_.num_components == 4;
+    cinfo_.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_BGR;
+    jpeg_start_decompress(&cinfo_);
+    const JDIMENSION width = cinfo_.output_width;
+    // CMYK rows land in libjpeg's own pool (freed with the decompressor), not in a C++
+    // object that a jump would leak.
+    JSAMPARRAY scratch = cmyk ? (*cinfo_.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&cinfo_),
+                                                            JPOOL_IMAGE, width * 4, 1)
+                              : nullptr;
+    while (cinfo_.output_scanline < cinfo_.output_height) {
+      uint8_t* out = bgr + static_cast<size_t>(cinfo_.output_scanline) * width * 3;
+      JSAMPROW row = cmyk ? scratch[0] : out;
+      if (jpeg_read_scanlines(&cinfo_, &row, 1) != 1) {
+        std::snprintf(errors_.message, sizeof errors_.message, "no scanline %u",
+                      cinfo_.output_scanline);
+        return false;
+      }
+      if (cmyk) cmyk_to_bgr(scratch[0], out, width);
+    }
+    jpeg_finish_decompress(&cinfo_);
+    return true;
+  }
+
+  const jpeg_decompress_struct& info() const { return cinfo_; }
+  const char* message() const { return errors_.message; }
+  bool truncated() const { return errors_.truncated; }
+
+ private:
+  // OpenCV's icvCvt_CMYK2BGR_8u_C4C3R: each ink as k - (255 - ink) * k / 256 (truncated),
+  // which reads the samples as Adobe's inverted CMYK; R from C, G from M, B from Y.
+  static void cmyk_to_bgr(const uint8_t* cmyk, uint8_t* bgr, JDIMENSION width) {
+    for (JDIMENSION x = 0; x < width; ++x, cmyk += 4, bgr += 3) {
+      const int k = cmyk[3];
+      bgr[0] = static_cast<uint8_t>(k - (((255 - cmyk[2]) * k) >> 8));
+      bgr[1] = static_cast<uint8_t>(k - (((255 - cmyk[1]) * k) >> 8));
+      bgr[2] = static_cast<uint8_t>(k - (((255 - cmyk[0]) * k) >> 8));
+    }
+  }
+
+  jpeg_decompress_struct cinfo_;
+  JpegErrors errors_;
+};
+
+ImageU8 decode_jpeg(const uint8_t* data, size_t size, const std::string& what) {
+  JpegDecompressor jpeg;
+  auto fail = [&] {
+    if (jpeg.truncated())
+      P3D_THROW("image ", what, ": cannot decode the JPEG: the file is truncated (", jpeg.message(),
+                ")");
+    P3D_THROW("image ", what, ": cannot decode the JPEG (", jpeg.message(),
+              ": corrupt or an unsupported variant)");
+  };
+  if (!jpeg.read_header(data, size)) fail();
+  const jpeg_decompress_struct& info = jpeg.info();
+  const uint64_t pixels = static_cast<uint64_t>(info.image_width) * info.image_height;
+  // OpenCV's imread limit (CV_IO_MAX_IMAGE_PIXELS) as a guard against absurd headers.
+  P3D_CHECK(pixels > 0 && pixels <= (uint64_t{1} << 30), "image ", what, ": a ", info.image_width,
+            "x", info.image_height, " JPEG is too large to decode");
+  const int orientation = exif_orientation(info);  // saved markers die with the decode
+  ImageU8 out;
+  out.width = static_cast<int32_t>(info.image_width);
+  out.height = static_cast<int32_t>(info.image_height);
+  out.channels = 3;
+  out.pixels.resize(pixels * 3);
+  if (!jpeg.decode(out.pixels.data())) fail();
+  return apply_orientation(std::move(out), orientation);
+}
+
+ImageU8 decode_png(const uint8_t* data, size_t size, const std::string& what) {
   int width = 0, height = 0, file_channels = 0;
   std::unique_ptr<stbi_uc, StbFree> rgb(
       stbi_load_from_memory(data, static_cast<int>(size), &width, &height, &file_channels, 3));
   if (!rgb) {
     const char* reason = stbi_failure_reason();
-    P3D_THROW("image ", what, ": cannot decode the ", jpeg ? "JPEG" : "PNG", " (",
-              reason ? reason : "unknown error", ": corrupt, truncated or an unsupported variant)");
+    P3D_THROW("image ", what, ": cannot decode the PNG (", reason ? reason : "unknown error",
+              ": corrupt, truncated or an unsupported variant)");
   }
   ImageU8 out;
   out.width = width;
@@ -172,7 +314,20 @@ ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& what) 
   const size_t bytes = static_cast<size_t>(width) * height * 3;
   out.pixels.assign(rgb.get(), rgb.get() + bytes);
   for (size_t i = 0; i < bytes; i += 3) std::swap(out.pixels[i], out.pixels[i + 2]);  // RGB -> BGR
-  return jpeg ? apply_orientation(std::move(out), jpeg_orientation(data, size)) : out;
+  return out;
+}
+
+}  // namespace
+
+ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& what) {
+  if (size == 0) P3D_THROW("image ", what, ": the file is empty");
+  P3D_CHECK(size <= static_cast<size_t>(std::numeric_limits<int>::max()), "image ", what, ": ",
+            size, " bytes is too large");
+  if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
+    return decode_jpeg(data, size, what);
+  if (size >= 8 && std::memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0)
+    return decode_png(data, size, what);
+  P3D_THROW("image ", what, ": not a JPEG or PNG file (unsupported format)");
 }
 
 ImageU8 read_image(const std::string& path) {
@@ -214,6 +369,35 @@ void write_png(const std::string& path, const float* data, int32_t width, int32_
     u8[i] = static_cast<uint8_t>(std::lround(std::clamp(level, 0.0, 255.0)));
   }
   write_rgb_or_grey(path, u8.data(), width, height, channels);
+}
+
+}  // namespace p3d
+
+// ---- encode_png (appended: PNG bytes in memory, for the atomic writer) ---------------------
+namespace p3d {
+
+std::vector<uint8_t> encode_png(const ImageU8& image, const std::string& what) {
+  P3D_CHECK(image.pixels.size() == static_cast<size_t>(image.width) * image.height * image.channels,
+            "encode_png ", what, ": ", image.pixels.size(), " bytes for a ", image.width, "x",
+            image.height, "x", image.channels, " image");
+  check_png_target(what, image.width, image.height, image.channels);
+  std::vector<uint8_t> rgb;
+  const uint8_t* data = image.pixels.data();
+  if (image.channels == 3) {  // BGR in, RGB stored, as cv2.imwrite
+    rgb = image.pixels;
+    for (size_t i = 0; i < rgb.size(); i += 3) std::swap(rgb[i], rgb[i + 2]);
+    data = rgb.data();
+  }
+  int length = 0;
+  unsigned char* png = stbi_write_png_to_mem(data, image.width * image.channels, image.width,
+                                             image.height, image.channels, &length);
+  if (png == nullptr || length <= 0) {
+    STBIW_FREE(png);
+    P3D_THROW("encode_png ", what, ": PNG encoding failed (out of memory)");
+  }
+  std::vector<uint8_t> bytes(png, png + length);
+  STBIW_FREE(png);
+  return bytes;
 }
 
 }  // namespace p3d

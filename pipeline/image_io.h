@@ -1,7 +1,11 @@
 // Photo and image-map files: decoding JPEG / PNG into the layout the original works in
 // (cv2.imread: interleaved 8-bit BGR, row 0 at the top) and writing PNGs for inspection.
-// Decoding is stb_image's; it differs from OpenCV's libjpeg-turbo by a few levels on JPEGs
-// (IDCT, chroma upsampling and colour-conversion rounding; PNG decodes are identical).
+// JPEG is decoded by libjpeg-turbo with the settings OpenCV 4.10's decoder uses (accurate
+// integer IDCT, fancy upsampling, libjpeg's colour conversion straight to BGR, OpenCV's own
+// formula for CMYK), so a photo's pixels equal cv2.imread's bit for bit; PNG is decoded by
+// stb_image, whose PNG decodes already equal OpenCV's. Where cv2.imread would return a
+// partial image (a truncated stream, corrupt entropy-coded data: libjpeg only warns and
+// fills in grey), we refuse the file instead.
 #pragma once
 
 #include <cstddef>
@@ -24,9 +28,9 @@ struct ImageU8 {
 
 // Reads a JPEG or PNG photo as cv2.imread(path) (IMREAD_COLOR) does: 3 channels in BGR
 // order, alpha dropped, grey replicated, 16-bit samples reduced to their high byte, and a
-// JPEG's EXIF orientation applied (OpenCV >= 3.1 does; other formats' tags are ignored).
-// Throws p3d::Error naming the file when it is missing, unreadable, empty, corrupt or of
-// another format.
+// JPEG's EXIF orientation applied (OpenCV >= 3.1 does, from the first APP1 segment when it
+// is Exif; other formats' tags are ignored). Throws p3d::Error naming the file when it is
+// missing, unreadable, empty, truncated, corrupt or of another format.
 ImageU8 read_image(const std::string& path);
 
 // The same from bytes in memory; `what` names the source in errors.
@@ -45,5 +49,14 @@ enum class FloatMapScaling {
 // NaN and infinities become 0. Normalisation uses one range over all channels.
 void write_png(const std::string& path, const float* data, int32_t width, int32_t height,
                int32_t channels, FloatMapScaling scaling);
+
+}  // namespace p3d
+
+namespace p3d {
+
+// The PNG bytes write_png(path, image) would write (1-channel grey or 3-channel BGR stored
+// as RGB), in memory — for writers that save through pipeline/atomic_file.h. `what` names
+// the target in errors.
+std::vector<uint8_t> encode_png(const ImageU8& image, const std::string& what);
 
 }  // namespace p3d

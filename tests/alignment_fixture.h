@@ -17,9 +17,6 @@
 
 namespace p3d::test {
 
-// TODO(lead): remove once tests/image_io_test.cpp uses source_dir().
-inline std::filesystem::path alignment_source_dir() { return source_dir(); }
-
 inline std::filesystem::path alignment_fixture_path() {
   return source_dir() / "tests" / "fixtures" / "alignment" / "oracle.json";
 }
