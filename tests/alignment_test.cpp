@@ -1,9 +1,7 @@
 // The face alignment (pipeline/alignment.h) against the oracle (tools/oracle/alignment.py,
 // which runs the original's cv2 / PIL calls on the seed portraits): POS t and s, the resize
 // and crop geometry, the inverse crop, the aligned landmarks, and the 224 x 224 images —
-// bit for bit on a synthetic photo of each portrait's size (same geometry, no JPEG
-// decoder in the way), within a stated tolerance on the real JPEGs (whose decoding differs:
-// stb_image vs libjpeg-turbo). Also analytic cases that need no seed data (POS of an exact
+// bit for bit, on a synthetic photo of each portrait's size and on the real JPEGs. Also analytic cases that need no seed data (POS of an exact
 // projection, identity, pure shift, pure scale against a textbook bilinear), and CUDA
 // against the CPU (skipped without a GPU).
 //
@@ -39,13 +37,11 @@ namespace fs = std::filesystem;
 constexpr int kCrop = kAlignCropSize;
 constexpr size_t kPlane = static_cast<size_t>(kCrop) * kCrop * 3;
 
-// Real JPEGs: our stb_image decode differs from cv2's libjpeg-turbo decode (IDCT, chroma
-// upsampling and YCbCr rounding): measured on the 18 seeds, mean 0.02-0.07 and at most 3
-// levels per pixel. The resampling is exact on its own (the synthetic cases, and the same
-// decode through the oracle: 0 everywhere), so the crop inherits only that difference,
-// measured at most 3 levels (mean <= 0.08). The bounds leave room for another stb version.
-constexpr int kRealMaxDiff = 6;
-constexpr double kRealMeanDiff = 0.25;
+// Real JPEGs: our decode equals cv2.imread's (libjpeg-turbo with OpenCV's settings; see
+// tests/image_io_test.cpp) and the resampling is exact, so the aligned images must equal the
+// oracle's bit for bit on the real photos too.
+constexpr int kRealMaxDiff = 0;
+constexpr double kRealMeanDiff = 0.0;
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
