@@ -15,7 +15,7 @@ fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet -r "$root/tools/oracle/requirements.txt"
 "$venv/bin/python" - <<'PY'
-import cv2, numpy, PIL, scipy
+import cv2, numpy, PIL, scipy, skimage
 print(f"oracle setup: numpy {numpy.__version__}, scipy {scipy.__version__}, "
-      f"opencv {cv2.__version__}, pillow {PIL.__version__}")
+      f"opencv {cv2.__version__}, pillow {PIL.__version__}, scikit-image {skimage.__version__}")
 PY
