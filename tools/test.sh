@@ -14,6 +14,14 @@ archs="${P3D_CUDA_ARCHITECTURES:-80;90}"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 
+# The independent mesh readers (trimesh, pygltflib) for mesh_export_test; without them (no
+# PyPI) that one test skips with the reason.
+if mesh_python="$(tools/mesh_check/setup.sh)"; then
+  export P3D_MESH_CHECK_PYTHON="$mesh_python"
+else
+  echo "mesh check setup failed: mesh_export_test's independent-reader check will skip"
+fi
+
 echo "== Release build (build/) =="
 cmake -S . -B build -G Ninja "${launcher[@]}" -DCMAKE_CUDA_ARCHITECTURES="$archs"
 cmake --build build -j "$jobs"
