@@ -17,7 +17,7 @@ struct Command {
 Command add_selftest_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_infer_command(CLI::App& app);
-Command add_face_command(CLI::App& app);
+Command add_run_command(CLI::App& app);
 Command add_make_face_model_command(CLI::App& app);
 
 }  // namespace p3d::app

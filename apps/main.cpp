@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   commands.push_back(p3d::app::add_selftest_command(app));
   commands.push_back(p3d::app::add_inspect_command(app));
   commands.push_back(p3d::app::add_infer_command(app));
-  commands.push_back(p3d::app::add_face_command(app));
+  commands.push_back(p3d::app::add_run_command(app));
   commands.push_back(p3d::app::add_make_face_model_command(app));
   CLI11_PARSE(app, argc, argv);
   try {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "kernels/error.h"
+#include "pipeline/mat_record.h"
 
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -41,62 +42,6 @@ struct VarFreer {
 };
 using MatFile = std::unique_ptr<mat_t, MatCloser>;
 using MatVar = std::unique_ptr<matvar_t, VarFreer>;
-
-// Row-major [d0, d1, ...] -> MATLAB's column-major layout of the same dims.
-template <typename T>
-std::vector<T> to_column_major(const T* data, const std::vector<size_t>& dims) {
-  size_t total = 1;
-  for (size_t d : dims) total *= d;
-  std::vector<T> out(total);
-  const size_t rank = dims.size();
-  std::vector<size_t> index(rank, 0);
-  for (size_t i = 0; i < total; ++i) {  // i walks the row-major order
-    size_t col = 0, stride = 1;
-    for (size_t k = 0; k < rank; ++k) {
-      col += index[k] * stride;
-      stride *= dims[k];
-    }
-    out[col] = data[i];
-    for (size_t k = rank; k-- > 0;) {
-      if (++index[k] < dims[k]) break;
-      index[k] = 0;
-    }
-  }
-  return out;
-}
-
-template <typename T>
-std::vector<T> to_row_major(const T* data, const std::vector<size_t>& dims) {
-  size_t total = 1;
-  for (size_t d : dims) total *= d;
-  std::vector<T> out(total);
-  const size_t rank = dims.size();
-  std::vector<size_t> index(rank, 0);
-  for (size_t i = 0; i < total; ++i) {
-    size_t col = 0, stride = 1;
-    for (size_t k = 0; k < rank; ++k) {
-      col += index[k] * stride;
-      stride *= dims[k];
-    }
-    out[i] = data[col];
-    for (size_t k = rank; k-- > 0;) {
-      if (++index[k] < dims[k]) break;
-      index[k] = 0;
-    }
-  }
-  return out;
-}
-
-template <typename T>
-void write_var(mat_t* file, const std::string& path, const char* name, const T* row_major,
-               std::vector<size_t> dims, matio_classes cls, matio_types type) {
-  std::vector<T> data = to_column_major(row_major, dims);
-  MatVar var(Mat_VarCreate(name, cls, type, static_cast<int>(dims.size()), dims.data(), data.data(),
-                           MAT_F_DONT_COPY_DATA));
-  if (!var) P3D_THROW(path, ": cannot create variable '", name, "'");
-  if (Mat_VarWrite(file, var.get(), MAT_COMPRESSION_ZLIB) != 0)
-    P3D_THROW(path, ": cannot write variable '", name, "' (disk full, or matio without zlib?)");
-}
 
 void check_size(size_t got, size_t want, const char* what) {
   if (got != want) P3D_THROW("step-1 record: ", what, " has ", got, " values, expected ", want);
@@ -141,27 +86,24 @@ void write_step1_mat(const Step1Record& r, const std::string& path) {
   P3D_CHECK(r.triangles && r.triangles->size() == 3 * static_cast<size_t>(r.triangle_count),
             "step-1 record: triangles missing or not ", r.triangle_count, " x 3");
 
-  MatFile file(Mat_CreateVer(path.c_str(), nullptr, MAT_FT_MAT5));
-  if (!file) P3D_THROW(path, ": cannot create the .mat file");
-  write_var(file.get(), path, "img", r.img.data(), {kCrop, kCrop, 3}, MAT_C_UINT8, MAT_T_UINT8);
-  write_var(file.get(), path, "mask", r.mask.data(), {kCrop, kCrop}, MAT_C_UINT8, MAT_T_UINT8);
-  write_var(file.get(), path, "crop_param", r.crop_param.data(), {1, 5}, MAT_C_SINGLE,
-            MAT_T_SINGLE);
-  write_var(file.get(), path, "face3d", r.face3d.data(), {1, 396}, MAT_C_SINGLE, MAT_T_SINGLE);
-  write_var(file.get(), path, "face_shape", r.face_shape.data(), {v, 3}, MAT_C_SINGLE,
-            MAT_T_SINGLE);
-  write_var(file.get(), path, "face_projection", r.face_projection.data(), {v, 2}, MAT_C_SINGLE,
-            MAT_T_SINGLE);
-  write_var(file.get(), path, "face_depthmap", r.face_depthmap.data(), {kCrop, kCrop}, MAT_C_SINGLE,
-            MAT_T_SINGLE);
-  write_var(file.get(), path, "face_mask", r.face_mask.data(), {kCrop, kCrop}, MAT_C_SINGLE,
-            MAT_T_SINGLE);
+  MatRecordWriter file(path);
+  write_step1_variables(r, file);
+  file.close();
+}
+
+void write_step1_variables(const Step1Record& r, MatRecordWriter& file) {
+  const size_t v = static_cast<size_t>(r.vertex_count);
+  file.write_u8("img", r.img.data(), {kCrop, kCrop, 3});
+  file.write_u8("mask", r.mask.data(), {kCrop, kCrop});
+  file.write_f32("crop_param", r.crop_param.data(), {1, 5});
+  file.write_f32("face3d", r.face3d.data(), {1, 396});
+  file.write_f32("face_shape", r.face_shape.data(), {v, 3});
+  file.write_f32("face_projection", r.face_projection.data(), {v, 2});
+  file.write_f32("face_depthmap", r.face_depthmap.data(), {kCrop, kCrop});
+  file.write_f32("face_mask", r.face_mask.data(), {kCrop, kCrop});
   std::vector<float> tri(r.triangles->size());
   for (size_t i = 0; i < tri.size(); ++i) tri[i] = static_cast<float>((*r.triangles)[i] + 1);
-  write_var(file.get(), path, "face_tri", tri.data(), {static_cast<size_t>(r.triangle_count), 3},
-            MAT_C_SINGLE, MAT_T_SINGLE);
-  mat_t* raw = file.release();
-  if (Mat_Close(raw) != 0) P3D_THROW(path, ": cannot close the .mat file");
+  file.write_f32("face_tri", tri.data(), {static_cast<size_t>(r.triangle_count), 3});
 }
 
 Step1Record read_step1_mat(const std::string& path, std::vector<int32_t>* triangles_out) {

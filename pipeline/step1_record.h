@@ -45,6 +45,11 @@ struct Step1Record {
 // do_compression=True). Throws p3d::Error naming the file on any failure.
 void write_step1_mat(const Step1Record& record, const std::string& path);
 
+// The same variables into an open record (the step-2 record starts with them, as the
+// original's step 2 re-saves what it loaded).
+class MatRecordWriter;
+void write_step1_variables(const Step1Record& record, MatRecordWriter& file);
+
 // Reads a step-1 .mat back (ours or the original's) — for tests and later stages.
 Step1Record read_step1_mat(const std::string& path, std::vector<int32_t>* triangles_out = nullptr);
 

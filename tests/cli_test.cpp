@@ -22,6 +22,7 @@
 #include "engine/backend.h"
 #include "importer/npy.h"
 #include "importer/tensorflow_graph.pb.h"
+#include "tests/cli_runner.h"
 #include "tests/support/compare.h"
 
 namespace p3d {
@@ -34,35 +35,13 @@ std::string env_or(const char* name, const std::string& fallback) {
   return v && *v ? std::string(v) : fallback;
 }
 
-std::string cli_path() { return env_or("P3D_CLI", P3D_CLI_PATH); }
 fs::path source_dir() { return env_or("P3D_SOURCE_DIR", P3D_DEFAULT_SOURCE_DIR); }
 fs::path fixture(const std::string& name) { return source_dir() / "tests/fixtures/tf" / name; }
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs the program with `args` (already quoted), capturing everything it prints.
-Result run_cli(const std::string& args) {
-  Result r;
-  const std::string command = quote(cli_path()) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  const int status = pclose(pipe);
-  r.exit_code =
-      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  return r;
-}
+using test::cli_path;
+using test::quote;
+using test::run_cli;
+using Result = test::CliResult;
 
 class CliTest : public ::testing::Test {
  protected:

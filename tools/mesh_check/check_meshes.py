@@ -114,7 +114,8 @@ def main(argv):
     obj_path, ply_path, glb_path = argv[1:]
     report = Report()
     obj_v, obj_f, _ = load_trimesh(obj_path)
-    obj_c = np.round(obj_colors(obj_path))
+    # Our writers round halves away from zero (numpy.round would take them to even).
+    obj_c = np.floor(obj_colors(obj_path) + 0.5)
     ply_v, ply_f, ply_c = load_trimesh(ply_path)
     glb_v, glb_f, glb_c = load_glb(glb_path, report)
     meshes = {'obj': (obj_v, obj_f, obj_c), 'ply': (ply_v, ply_f, ply_c), 'glb': (glb_v, glb_f, glb_c)}

@@ -1,0 +1,107 @@
+// Listing and loading a run's portraits (portrait_inputs.h).
+#include "apps/portrait_inputs.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/error.h"
+#include "pipeline/mat_file.h"
+
+namespace p3d::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_photo_name(const std::string& file) {
+  const auto ends_with = [&](const char* suffix) {
+    const std::string s(suffix);
+    return file.size() >= s.size() && file.compare(file.size() - s.size(), s.size(), s) == 0;
+  };
+  return ends_with("png") || ends_with("jpg") || ends_with("jpeg");
+}
+
+Portrait make_portrait(const fs::path& photo) {
+  Portrait p;
+  const std::string file = photo.filename().string();
+  p.name = file.substr(0, file.find('.'));
+  p.photo_path = photo;
+  return p;
+}
+
+}  // namespace
+
+std::vector<Portrait> list_portraits(const fs::path& input) {
+  P3D_CHECK(fs::exists(input), input.string(), ": no such photo or folder");
+  std::vector<Portrait> out;
+  if (!fs::is_directory(input)) {
+    P3D_CHECK(is_photo_name(input.filename().string()), input.string(),
+              ": not a .png, .jpg or .jpeg photo");
+    out.push_back(make_portrait(input));
+    return out;
+  }
+  for (const fs::directory_entry& e : fs::directory_iterator(input)) {
+    if (!e.is_regular_file() || !is_photo_name(e.path().filename().string())) continue;
+    out.push_back(make_portrait(e.path()));
+  }
+  P3D_CHECK(!out.empty(), input.string(), ": no .png, .jpg or .jpeg files in the folder");
+  std::sort(out.begin(), out.end(), [](const Portrait& a, const Portrait& b) {
+    return a.name != b.name ? a.name < b.name : a.photo_path < b.photo_path;
+  });
+  for (size_t i = 1; i < out.size(); ++i)
+    if (out[i].name == out[i - 1].name)
+      out[i].error = "another photo (" + out[i - 1].photo_path.filename().string() +
+                     ") has the same name; its output would be overwritten";
+  return out;
+}
+
+LandmarkConvention pick_landmark_convention(const std::string& option, const Portrait& p) {
+  if (option == "yup68") return LandmarkConvention::YUp68;
+  if (option == "topleft68") return LandmarkConvention::TopLeft68;
+  if (option == "detection5") return LandmarkConvention::Detection5;
+  const std::string photo = p.photo_path.string();
+  if (fs::exists(landmark_path_for(photo, LandmarkConvention::YUp68)))
+    return LandmarkConvention::YUp68;
+  if (fs::exists(landmark_path_for(photo, LandmarkConvention::Detection5)))
+    return LandmarkConvention::Detection5;
+  P3D_THROW("no landmark file: expected ",
+            fs::path(landmark_path_for(photo, LandmarkConvention::YUp68)).filename().string(),
+            " or ",
+            fs::path(landmark_path_for(photo, LandmarkConvention::Detection5)).filename().string());
+}
+
+ImageU8 read_labels(const fs::path& path, int32_t width, int32_t height) {
+  if (!fs::exists(path)) P3D_THROW("missing label file ", path.filename().string());
+  MatReader reader(path.string());
+  const MatArray mask = reader.read("mask");
+  if (mask.rows != static_cast<size_t>(height) || mask.cols != static_cast<size_t>(width))
+    P3D_THROW(path.filename().string(), ": mask is ", mask.cols, "x", mask.rows,
+              " (width x height) but the photo is ", width, "x", height);
+  ImageU8 labels;
+  labels.width = width;
+  labels.height = height;
+  labels.channels = 1;
+  labels.pixels.resize(mask.values.size());
+  for (size_t i = 0; i < mask.values.size(); ++i) {
+    const double v = mask.values[i];
+    // The original's astype(np.uint8) would wrap anything else silently.
+    if (!(std::isfinite(v) && v >= 0 && v <= 255 && v == std::floor(v)))
+      P3D_THROW(path.filename().string(), ": mask value ", v, " at row ", i / width, ", column ",
+                i % width, " is not a label in 0..255");
+    labels.pixels[i] = static_cast<uint8_t>(v);
+  }
+  return labels;
+}
+
+void load_portrait(Portrait& p, const std::string& landmark_option,
+                   const AlignmentReference& reference) {
+  p.photo = read_image(p.photo_path.string());
+  const LandmarkConvention convention = pick_landmark_convention(landmark_option, p);
+  const Landmarks lm = read_landmarks(landmark_path_for(p.photo_path.string(), convention),
+                                      convention, p.photo.width, p.photo.height);
+  p.labels = read_labels(p.photo_path.parent_path() / (p.name + ".mat"), p.photo.width,
+                         p.photo.height);
+  p.alignment = plan_alignment(lm, reference);
+}
+
+}  // namespace p3d::app
