@@ -4,7 +4,7 @@
 // the face mask, without the small-component removal, which does not change the cost), on
 // the CPU and — when this build has CUDA and a GPU answers — with the searches on the GPU
 // (wall clock of the whole call, uploads and downloads included). The parts alone: the CPU
-// nearest-face grid search and our Delaunay triangulation of the stitch vertices.
+// nearest-face kd-tree search and our Delaunay triangulation of the stitch vertices.
 //
 //   build/benchmarks/stitching_bench --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
@@ -130,7 +130,7 @@ void BM_StitchCuda(benchmark::State& state) {
 BENCHMARK(BM_StitchCuda)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The 3D search alone: every hair vertex (not only the boundary) against the face, so the
-// grid walk is measured on ~12k queries.
+// kd-tree is measured on ~12k queries, many of them far from the face.
 void BM_NearestFaceCpu(benchmark::State& state) {
   const Scene& s = scene();
   NearestFaceParams p;

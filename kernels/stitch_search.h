@@ -17,7 +17,7 @@
 // Exactness. Squared 3D distances are computed in double from the float32 coordinates as
 // ((dx·dx + dy·dy) + dz·dz), every product rounded before the addition (no FMA
 // contraction), which is what numpy computes in float64. The minimum of the total order
-// (d², index) is unique, so any search order — a grid walk on the CPU, a block reduction
+// (d², index) is unique, so any search order — a kd-tree search on the CPU, a block reduction
 // on the GPU — returns the same index.
 #pragma once
 

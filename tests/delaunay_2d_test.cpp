@@ -290,6 +290,35 @@ TEST(Delaunay2D, StitchSizedSets) {
   compare_with_cgal(xy, d, /*same_set=*/false);
 }
 
+// Heavy degeneracy: random subsets of a small integer grid (duplicates, collinear hull
+// edges, cocircular squares everywhere), a line of points plus one apex (a fan whose hull
+// has collinear vertices), and points on two parallel lines.
+TEST(Delaunay2D, DegenerateStress) {
+  std::mt19937 rng(23);
+  for (int round = 0; round < 40; ++round) {
+    std::uniform_int_distribution<int> coord(0, 3 + round % 12);
+    const int n = 3 + static_cast<int>(rng() % 120);
+    std::vector<double> xy;
+    for (int k = 0; k < 2 * n; ++k) xy.push_back(coord(rng) * 0.125);
+    const Delaunay2D d = delaunay_2d(xy.data(), n);
+    expect_valid_delaunay(xy, d);
+    compare_with_cgal(xy, d, /*same_set=*/false);
+    if (HasFailure()) return;
+  }
+  std::vector<double> fan;
+  for (int k = 0; k < 30; ++k) fan.insert(fan.end(), {((k * 11) % 30) * 1.0, 0.0});
+  fan.insert(fan.end(), {7.0, 3.0});
+  const Delaunay2D f = delaunay_2d(fan.data(), 31);
+  EXPECT_EQ(f.triangle_count(), 29);
+  expect_valid_delaunay(fan, f);
+  std::vector<double> lines;
+  for (int k = 0; k < 25; ++k) lines.insert(lines.end(), {((k * 7) % 25) * 0.5, (k % 2) * 4.0});
+  const Delaunay2D l = delaunay_2d(lines.data(), 25);
+  EXPECT_EQ(l.triangle_count(), 23);
+  expect_valid_delaunay(lines, l);
+  compare_with_cgal(lines, l, /*same_set=*/false);
+}
+
 TEST(Delaunay2D, DegenerateInputs) {
   const std::vector<double> none;
   EXPECT_EQ(delaunay_2d(none.data(), 0).triangle_count(), 0);

@@ -15,9 +15,9 @@ void match_ring_to_hair(ThreadPool& pool, const RingMatchParams& p, const RingMa
                         int32_t* matched);
 
 // nearest[q] = index of the face vertex nearest to query q in 3D (exact; ties to the
-// smallest index). Builds a uniform grid over the face vertices once per call (one call
-// per portrait) and walks cubic shells of cells around each query until no unvisited cell
-// can hold a point as near as the best one. Host pointers; checks the sizes (p3d::Error).
+// smallest index). Builds a kd-tree over the face vertices once per call (one call per
+// portrait; splits at the box middle of the widest axis, leaves of 8) and searches it
+// exactly for each query, in parallel. Host pointers; checks the sizes (p3d::Error).
 void nearest_face_vertices(ThreadPool& pool, const NearestFaceParams& p,
                            const NearestFaceInputs& in, int32_t* nearest);
 

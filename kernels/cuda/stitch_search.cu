@@ -1,7 +1,7 @@
 // CUDA kernels of the stitch searches (kernels/cuda/stitch_search.h). The ring lookup is
 // one thread per ring pixel; the 3D search is a brute-force argmin per query, reduced in
 // shared memory under the total order (d², index) of kernels/stitch_search.h, so the result
-// does not depend on which thread saw which vertex and equals the CPU grid walk.
+// does not depend on which thread saw which vertex and equals the CPU kd-tree search.
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/stitch_search.h"
