@@ -34,6 +34,12 @@ struct FaceStageTimings {
   double crop_geometry_ms = 0;  // step 4: POS, head centre, record numbers, crop projection
   double crop_images_ms = 0;    // step 4: resampling the photo and labels
   double render_ms = 0;         // step 5
+  void add(const FaceStageTimings& o) {
+    reconstruct_ms += o.reconstruct_ms;
+    crop_geometry_ms += o.crop_geometry_ms;
+    crop_images_ms += o.crop_images_ms;
+    render_ms += o.render_ms;
+  }
 };
 
 class FaceStage {

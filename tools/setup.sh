@@ -10,7 +10,8 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libmatio-dev libstb-dev
   libjpeg62-turbo-dev  # JPEG decoding as cv2.imread does it (libjpeg-turbo)
-  libcgal-dev          # Delaunay triangulation of the face/hair stitch (and the tests' reference)
+  libcgal-dev          # the tests' Delaunay reference (never linked into the library)
+  libdlib-dev libdlib-data  # face detection and the 68-point landmark model for bare photos
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -27,6 +27,24 @@ cmake -S . -B build -G Ninja "${launcher[@]}" -DCMAKE_CUDA_ARCHITECTURES="$archs
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
+echo "== The installed package: examples/ built against it (build-install/, build-example/) =="
+rm -rf build-install
+cmake --install build --prefix build-install > /dev/null
+cmake -S examples -B build-example -G Ninja "${launcher[@]}" -DCMAKE_PREFIX_PATH="$PWD/build-install" > /dev/null
+cmake --build build-example -j "$jobs"
+if [ -d ../shared/seed-examples ]; then
+  # Two seed portraits through the example with the committed stand-in networks.
+  example_in=build-example/seeds && rm -rf "$example_in" && mkdir -p "$example_in"
+  for name in 12_1254 26_0273; do
+    cp ../shared/seed-examples/"$name".* ../shared/seed-examples/"$name"_landmark.txt "$example_in"/
+  done
+  build/apps/portrait3d make-face-model --out build-example/bfm > /dev/null
+  P3D_EXAMPLE_ZERO_COEFFS=1 build-example/reconstruct_folder tests/fixtures/tf/rnet_reduced/graph.pb \
+    tests/fixtures/tf/depth_net_reduced/graph.pb build-example/bfm "$example_in" build-example/out
+else
+  echo "example: ../shared/seed-examples absent, built but not run"
+fi
+
 if [ "${P3D_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== ASan + UBSan build of the CPU code (build-asan/) =="
   cmake -S . -B build-asan -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \

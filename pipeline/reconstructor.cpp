@@ -1,0 +1,261 @@
+// Reconstructor (reconstructor.h): the stages in order, batch by batch, with one bad
+// portrait isolated by rerunning its batch's stage item by item.
+#include "pipeline/reconstructor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
+#include "engine/backend.h"
+#include "kernels/error.h"
+#include "kernels/face3dmm.h"
+#include "pipeline/depth_network.h"
+#include "pipeline/face_network.h"
+#include "pipeline/head_geometry.h"
+
+namespace p3d {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Runs `stage` over the whole batch; if it throws, reruns each item alone so that only the
+// bad ones fail, with "what: reason" recorded on their results.
+template <typename In, typename Out, typename Stage>
+std::vector<std::pair<size_t, Out>> run_isolated(const std::vector<In>& inputs,
+                                                 const std::vector<PortraitResult*>& owners,
+                                                 const char* what, Stage&& stage) {
+  std::vector<std::pair<size_t, Out>> results;
+  if (inputs.empty()) return results;
+  try {
+    std::vector<Out> all = stage(inputs);
+    for (size_t k = 0; k < all.size(); ++k) results.emplace_back(k, std::move(all[k]));
+    return results;
+  } catch (const std::exception& e) {
+    if (inputs.size() == 1) {
+      owners[0]->error = std::string(what) + ": " + e.what();
+      return results;
+    }
+  }
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    try {
+      std::vector<Out> one = stage(std::vector<In>{inputs[k]});
+      results.emplace_back(k, std::move(one.at(0)));
+    } catch (const std::exception& e) {
+      owners[k]->error = std::string(what) + ": " + e.what();
+    }
+  }
+  return results;
+}
+
+}  // namespace
+
+struct Reconstructor::Impl {
+  ReconstructorOptions options;
+  FaceModel model;
+  AlignmentReference reference;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<FaceNetwork> rnet;
+  std::unique_ptr<DepthNetwork> depth_net;
+  std::unique_ptr<FaceStage> face_stage;
+  std::unique_ptr<HeadStage> head_stage;
+
+  void run_batch(const std::vector<const PortraitInput*>& inputs,
+                 std::vector<PortraitResult*>& results, ReconstructionTimings& t);
+  void face_only_mesh(PortraitResult& r);
+};
+
+Reconstructor::Reconstructor(const ReconstructorOptions& o) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.options = o;
+  P3D_CHECK(o.max_batch >= 1, "reconstructor: max_batch must be at least 1, got ", o.max_batch);
+  if (o.device.kind == DeviceKind::CUDA) {
+    std::string reason;
+    if (!cuda_available(&reason)) P3D_THROW("reconstructor: CUDA requested but ", reason);
+  }
+  m.model = load_face_model(o.face_model_dir);
+  m.reference = AlignmentReference::from_points(m.model.similarity_lm3d.data());
+  m.backend = o.device.kind == DeviceKind::CUDA ? make_cuda_backend(o.device.index)
+                                                : make_cpu_backend(o.threads);
+  m.rnet = std::make_unique<FaceNetwork>(o.rnet_path, *m.backend, o.max_batch);
+  m.face_stage = std::make_unique<FaceStage>(m.model, o.device, o.face_colors);
+  if (!o.stop_after_face) {
+    m.depth_net = std::make_unique<DepthNetwork>(o.depth_net_path, *m.backend, o.max_batch);
+    m.head_stage = std::make_unique<HeadStage>(m.model, m.face_stage->triangles(),
+                                               *m.depth_net, o.device);
+  }
+}
+
+Reconstructor::~Reconstructor() = default;
+
+const FaceModel& Reconstructor::face_model() const { return impl_->model; }
+const AlignmentReference& Reconstructor::alignment_reference() const { return impl_->reference; }
+const std::vector<int32_t>& Reconstructor::face_triangles() const {
+  return impl_->face_stage->triangles();
+}
+Device Reconstructor::device() const { return impl_->options.device; }
+
+std::vector<PortraitResult> Reconstructor::reconstruct(const std::vector<PortraitInput>& portraits,
+                                                       ReconstructionTimings* timings) {
+  std::vector<PortraitResult> results(portraits.size());
+  ReconstructionTimings t;
+  const size_t batch = static_cast<size_t>(impl_->options.max_batch);
+  for (size_t first = 0; first < portraits.size(); first += batch) {
+    std::vector<const PortraitInput*> in;
+    std::vector<PortraitResult*> out;
+    for (size_t i = first; i < std::min(portraits.size(), first + batch); ++i) {
+      results[i].name = portraits[i].name;
+      in.push_back(&portraits[i]);
+      out.push_back(&results[i]);
+    }
+    impl_->run_batch(in, out, t);
+  }
+  if (timings) *timings = t;
+  return results;
+}
+
+void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inputs,
+                                    std::vector<PortraitResult*>& results,
+                                    ReconstructionTimings& t) {
+  // 1. Alignment plans: a bad photo or landmark set fails only its portrait.
+  std::vector<FaceAlignment> plans;
+  std::vector<const PortraitInput*> live;
+  std::vector<PortraitResult*> live_results;
+  std::vector<ImageU8> blank_labels(inputs.size());
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const PortraitInput& p = *inputs[k];
+    PortraitResult& r = *results[k];
+    try {
+      P3D_CHECK(p.photo && !p.photo->empty() && p.photo->channels == 3,
+                "no 3-channel photo given");
+      P3D_CHECK(p.landmarks.image_width == p.photo->width &&
+                    p.landmarks.image_height == p.photo->height,
+                "the landmarks were read for a ", p.landmarks.image_width, "x",
+                p.landmarks.image_height, " image but the photo is ", p.photo->width, "x",
+                p.photo->height);
+      if (p.labels) {
+        P3D_CHECK(p.labels->width == p.photo->width && p.labels->height == p.photo->height &&
+                      p.labels->channels == 1,
+                  "the labels are ", p.labels->width, "x", p.labels->height, "x",
+                  p.labels->channels, " but the photo is ", p.photo->width, "x", p.photo->height);
+      } else {
+        r.face_only = true;
+      }
+      plans.push_back(plan_alignment(p.landmarks, reference));
+      live.push_back(&p);
+      live_results.push_back(&r);
+    } catch (const std::exception& e) {
+      r.error = std::string("alignment: ") + e.what();
+    }
+  }
+  if (live.empty()) return;
+
+  Clock::time_point start = Clock::now();
+  std::vector<const ImageU8*> photos;
+  for (const PortraitInput* p : live) photos.push_back(p->photo);
+  const std::vector<float> aligned = align_images(photos, plans, options.device);
+  t.align_ms += ms_since(start);
+
+  // 2. The R-Net.
+  start = Clock::now();
+  std::vector<float> coeffs = rnet->run(aligned.data(), static_cast<int>(live.size()));
+  t.rnet_ms += ms_since(start);
+  if (options.coeff_scale != 1.f)
+    for (float& c : coeffs) c *= options.coeff_scale;
+  const int stride = rnet->coeff_count();
+
+  // 3-5. The face stage.
+  std::vector<FacePortrait> face_in;
+  std::vector<PortraitResult*> face_owners;
+  for (size_t k = 0; k < live.size(); ++k) {
+    const float* row = coeffs.data() + k * stride;
+    const int bad = first_nonfinite_coefficient(row, FaceCoeff::kCount);
+    if (bad >= 0) {
+      live_results[k]->error =
+          "R-Net: a non-finite coefficient (index " + std::to_string(bad) + ")";
+      continue;
+    }
+    const PortraitInput& p = *live[k];
+    const ImageU8* labels = p.labels;
+    if (!labels) {  // face-only: every pixel background
+      ImageU8& blank = blank_labels[k];
+      blank.width = p.photo->width;
+      blank.height = p.photo->height;
+      blank.channels = 1;
+      blank.pixels.assign(static_cast<size_t>(blank.width) * blank.height, 0);
+      labels = &blank;
+    }
+    FacePortrait in;
+    in.coeffs = row;
+    in.inv_scale = plans[k].inv_scale;
+    in.inv_offset[0] = plans[k].inv_offset[0];
+    in.inv_offset[1] = plans[k].inv_offset[1];
+    in.photo = ImageU8View{p.photo->data(), p.photo->width, p.photo->height, p.photo->channels};
+    in.labels = ImageU8View{labels->data(), labels->width, labels->height, 1};
+    face_in.push_back(in);
+    face_owners.push_back(live_results[k]);
+  }
+  auto records = run_isolated<FacePortrait, Step1Record>(
+      face_in, face_owners, "face stage", [&](const std::vector<FacePortrait>& in) {
+        FaceStageTimings ft;
+        auto r = face_stage->run(in, &ft);
+        t.face.add(ft);
+        return r;
+      });
+  std::vector<const Step1Record*> head_in;
+  std::vector<PortraitResult*> head_owners;
+  for (auto& [k, record] : records) {
+    PortraitResult& r = *face_owners[k];
+    r.step1 = std::move(record);
+    if (options.stop_after_face) continue;
+    if (r.face_only) {
+      start = Clock::now();
+      try {
+        face_only_mesh(r);
+      } catch (const std::exception& e) {
+        r.error = std::string("face mesh: ") + e.what();
+      }
+      t.face_mesh_ms += ms_since(start);
+      continue;
+    }
+    head_in.push_back(&r.step1);
+    head_owners.push_back(&r);
+  }
+  if (head_in.empty()) return;
+
+  // 6-12. The head stage.
+  auto heads = run_isolated<const Step1Record*, HeadResult>(
+      head_in, head_owners, "head stage", [&](const std::vector<const Step1Record*>& in) {
+        HeadStageTimings ht;
+        auto r = head_stage->run(in, &ht);
+        t.head.add(ht);
+        return r;
+      });
+  for (auto& [k, head] : heads) head_owners[k]->head = std::move(head);
+}
+
+// The face alone: its posed vertices, colours sampled from the crop as the head's face part
+// is (pipeline/head_geometry.h), and the model's triangles.
+void Reconstructor::Impl::face_only_mesh(PortraitResult& r) {
+  const Step1Record& s = r.step1;
+  HeadGeometryInput gi;
+  gi.crop_bgr = s.img.data();
+  const std::vector<float> no_depth(static_cast<size_t>(256) * 256, 0.f);
+  gi.depth = no_depth.data();
+  gi.camera = {s.face3d[0], s.face3d[1], s.face3d[2]};
+  gi.face_vertex_count = s.vertex_count;
+  gi.face_projection = s.face_projection.data();
+  const HeadGeometry g = compute_head_geometry(gi, options.device.kind);
+  HeadMesh& mesh = r.head.mesh;
+  mesh.face_vertex_count = s.vertex_count;
+  mesh.positions = s.face_shape;
+  mesh.colors.reserve(g.face_bgr.size());
+  for (size_t i = 0; i + 2 < g.face_bgr.size(); i += 3)
+    mesh.colors.insert(mesh.colors.end(), {g.face_bgr[i + 2], g.face_bgr[i + 1], g.face_bgr[i]});
+  mesh.triangles = face_stage->triangles();
+}
+
+}  // namespace p3d
