@@ -1,4 +1,4 @@
-// The per-pixel math of the face alignment (DESIGN.md §1 stage 1, step 1): each pixel of the
+// The per-pixel math of the face alignment (docs/pipeline.md: stage 1, step 1): each pixel of the
 // 224 x 224 R-Net input is computed straight from the photo, reproducing to the last bit
 // what the original's library calls produce (Deep3dPortrait utils/preprocess.py), so no
 // full-size intermediate image is ever made.

@@ -1,4 +1,4 @@
-// The per-pixel math of the head crop (DESIGN.md §1 stage 1, step 4): the original
+// The per-pixel math of the head crop (docs/pipeline.md: stage 1, step 4): the original
 // (Deep3dPortrait utils/preprocess.py align_img) resizes the whole photo with
 // cv2.resize(..., INTER_CUBIC) (the mask with INTER_NEAREST) to round(W / s) x round(H / s),
 // pads it with zeros and cuts a 256 x 256 window. Only the window's pixels are needed, so

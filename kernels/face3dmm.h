@@ -1,4 +1,4 @@
-// The per-vertex math of the 3D morphable face model (DESIGN.md §1 stage 1, step 3), shared
+// The per-vertex math of the 3D morphable face model (docs/pipeline.md: stage 1, step 3), shared
 // by the CPU loops (kernels/cpu/face3dmm.cpp) and the CUDA kernels (kernels/cuda/face3dmm.cu).
 //
 // What the original computes (Deep3dPortrait utils/recon_face.py, Deep3DFaceReconstruction

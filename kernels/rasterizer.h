@@ -1,5 +1,5 @@
 // Triangle rasterization with the semantics of google/tf_mesh_renderer at commit ba27ea1798,
-// the renderer Deep3dPortrait uses for its face and head depth maps (DESIGN.md §1 steps 5
+// the renderer Deep3dPortrait uses for its face and head depth maps (docs/pipeline.md: steps 5
 // and 10). Every per-vertex, per-triangle and per-pixel formula is written once here as a
 // P3D_HD function; kernels/cpu/rasterizer.cpp and kernels/cuda/rasterizer.cu only loop.
 //

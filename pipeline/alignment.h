@@ -1,4 +1,4 @@
-// Stage 1, step 1 (DESIGN.md §1): the face alignment that makes the R-Net's input, batched,
+// Stage 1, step 1 (docs/pipeline.md): the face alignment that makes the R-Net's input, batched,
 // on the CPU or a CUDA GPU, reproducing Deep3dPortrait's utils/preprocess.py.
 //
 // Default path (68 landmarks; step1_recon_3d_face.py:56-61, preprocess.py:121-126, 76-96):

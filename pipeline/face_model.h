@@ -1,4 +1,4 @@
-// The 3D morphable face model of the face stage (DESIGN.md §1, "Shared files"): the cropped
+// The 3D morphable face model of the face stage (docs/pipeline.md: "Shared files"): the cropped
 // Basel Face Model 2009 as the original's BFM/BFM_model_front.mat holds it, plus the three
 // auxiliary files the original reads beside it (similarity_Lm3D_all.mat, center.mat,
 // border_index.mat).

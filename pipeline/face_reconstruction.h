@@ -1,4 +1,4 @@
-// Stage 1, step 3 (DESIGN.md §1): R-Net coefficients -> the posed 3D face and its
+// Stage 1, step 3 (docs/pipeline.md): R-Net coefficients -> the posed 3D face and its
 // projection, batched, on the CPU or a CUDA GPU.
 //
 // For each face b of a batch (utils/recon_face.py compute_faceshape):

@@ -1,4 +1,4 @@
-// Stage 1, steps 3-5 for a batch (DESIGN.md §1): R-Net coefficients and the alignment's
+// Stage 1, steps 3-5 for a batch (docs/pipeline.md): R-Net coefficients and the alignment's
 // inverse crop in, the step-1 records (pipeline/step1_record.h) out. Per batch:
 //   3. FaceReconstructor: posed shape, photo projection, 68 landmarks (one GEMM + per-vertex)
 //   4. POS moments -> HeadCropper (scalar geometry in double) -> cut_head_crops (cubic photo,

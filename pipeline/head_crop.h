@@ -1,4 +1,4 @@
-// Stage 1, step 4 (DESIGN.md §1): the 256 x 256 head crop and the step-1 `face3d` record.
+// Stage 1, step 4 (docs/pipeline.md): the 256 x 256 head crop and the step-1 `face3d` record.
 //
 // What the original does per portrait (step1_recon_3d_face.py face_recon,
 // utils/recon_face.py compute_center2d, utils/preprocess.py POS / align_img):

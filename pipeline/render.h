@@ -1,5 +1,5 @@
 // Depth-map rendering of a posed mesh, as Deep3dPortrait does it with tf_mesh_renderer
-// (DESIGN.md §1 step 5: the face into the 256x256 head crop; step 10: the whole head).
+// (docs/pipeline.md, step 5: the face into the 256x256 head crop; step 10: the whole head).
 // The original (step1_recon_3d_face.py, utils/create_renderer.py, utils/render/*) renders
 // the vertices with the per-vertex attribute d = 10 - z (tiled to 3 channels), camera at
 // (0, 0, 10) looking at the origin with up (0, 1, 0), fov_y = 2·atan2(size//2, focal) in

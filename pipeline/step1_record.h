@@ -1,4 +1,4 @@
-// The step-1 output of one portrait (DESIGN.md §1 stage 1): the .mat file the original's
+// The step-1 output of one portrait (docs/pipeline.md: stage 1): the .mat file the original's
 // step1_recon_3d_face.py saves (scipy.io.savemat, do_compression=True) and that steps 2-4
 // read, plus preview PNGs.
 //

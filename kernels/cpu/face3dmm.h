@@ -1,4 +1,4 @@
-// CPU entry points of the 3D morphable face model passes (DESIGN.md §1 stage 1, step 3):
+// CPU entry points of the 3D morphable face model passes (docs/pipeline.md: stage 1, step 3):
 // the basis product as one GEMM over the batch, then per-vertex loops over the P3D_HD math
 // of kernels/face3dmm.h. The CUDA twins are in kernels/cuda/face3dmm.h; both are driven by
 // pipeline/face_reconstruction.h. All arrays are row-major floats; "N" is the batch.

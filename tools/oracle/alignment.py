@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Oracle for the face alignment (DESIGN.md section 1, stage 1, step 1).
+"""Oracle for the face alignment (docs/pipeline.md: stage 1, step 1).
 
 Re-implements, with the libraries the original calls, Deep3dPortrait's alignment:
   * utils/loader.py        load_data (cv2.imread, np.loadtxt), load_lm3d (5 or 10 rows of

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Oracle for the step-1 face record (DESIGN.md section 1, stage 1, steps 3-4).
+"""Oracle for the step-1 face record (docs/pipeline.md: stage 1, steps 3-4).
 
 Re-implements, with numpy (and cv2 for the resizes, as the original does), the formulas of
 Deep3dPortrait's step1_recon_3d_face.py, utils/recon_face.py and utils/preprocess.py, and of
