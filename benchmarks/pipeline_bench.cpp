@@ -1,6 +1,6 @@
 // The whole method, photo to head mesh, through the C++ API (pipeline/reconstructor.h) at
 // batch 1 and 8, on the CPU and (when this build has CUDA and a GPU is present) on CUDA; and
-// the head stage alone (steps 6-12 from the step-1 records). Decoding and file writing are
+// step 9's back-projection and colours alone (a unit with no benchmark of its own). Decoding and file writing are
 // excluded: the photos, landmarks and labels are read once before timing.
 //
 // Inputs: the seed portraits (../shared/seed-examples, or $P3D_SHARED_DIR/seed-examples; the
@@ -20,6 +20,7 @@
 
 #include "engine/backend.h"
 #include "pipeline/face_model.h"
+#include "pipeline/head_geometry.h"
 #include "pipeline/image_io.h"
 #include "pipeline/landmarks.h"
 #include "pipeline/mat_file.h"
@@ -121,6 +122,35 @@ void BM_Reconstruct(benchmark::State& state, DeviceKind kind) {
       benchmark::Counter(static_cast<double>(inputs.size()) * state.iterations(),
                          benchmark::Counter::kIsRate);
 }
+
+// Step 9 alone on one portrait: 20,000 hair/ear pixels back-projected, 35,709 face colours.
+void BM_HeadGeometry(benchmark::State& state, DeviceKind kind) {
+  std::string reason;
+  if (kind == DeviceKind::CUDA && !cuda_available(&reason)) {
+    state.SkipWithError(("no usable CUDA device: " + reason).c_str());
+    return;
+  }
+  std::vector<uint8_t> crop(256 * 256 * 3, 128);
+  std::vector<float> depth(256 * 256, 9.8f), projection;
+  std::vector<int32_t> points;
+  for (int32_t i = 0; i < 20000; ++i) points.insert(points.end(), {(i / 160) % 256, i % 160});
+  for (int32_t v = 0; v < 35709; ++v)
+    projection.insert(projection.end(), {60.f + (v % 137) * 1.01f, 60.f + (v / 137) * 0.5f});
+  HeadGeometryInput in;
+  in.crop_bgr = crop.data();
+  in.depth = depth.data();
+  in.camera = {1160.f, 128.f, 128.f};
+  in.point_count = static_cast<int32_t>(points.size() / 2);
+  in.points = points.data();
+  in.face_vertex_count = 35709;
+  in.face_projection = projection.data();
+  for (auto _ : state) benchmark::DoNotOptimize(compute_head_geometry(in, kind).hair_xyz.data());
+  state.counters["vertices/s"] = benchmark::Counter(
+      (in.point_count + in.face_vertex_count) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK_CAPTURE(BM_HeadGeometry, cpu, DeviceKind::CPU)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_HeadGeometry, cuda, DeviceKind::CUDA)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 BENCHMARK_CAPTURE(BM_Reconstruct, cpu, DeviceKind::CPU)
     ->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime();
