@@ -19,5 +19,7 @@ Command add_inspect_command(CLI::App& app);
 Command add_infer_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_make_face_model_command(CLI::App& app);
+Command add_demo_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
 
 }  // namespace p3d::app

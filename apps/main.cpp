@@ -11,10 +11,12 @@ int main(int argc, char** argv) {
                "with its own CPU and CUDA inference engine"};
   app.require_subcommand(1);
   std::vector<p3d::app::Command> commands;
+  commands.push_back(p3d::app::add_demo_command(app));
   commands.push_back(p3d::app::add_selftest_command(app));
   commands.push_back(p3d::app::add_inspect_command(app));
   commands.push_back(p3d::app::add_infer_command(app));
   commands.push_back(p3d::app::add_run_command(app));
+  commands.push_back(p3d::app::add_bench_command(app));
   commands.push_back(p3d::app::add_make_face_model_command(app));
   CLI11_PARSE(app, argc, argv);
   try {

@@ -1,0 +1,269 @@
+// `portrait3d bench INPUT`: throughput and latency of the whole method (photo decoded, mesh in
+// memory: decoding and file writing excluded), per device and batch size, with warm-up,
+// repeats and percentiles, and the per-stage split — a table on the terminal and `--json`.
+// trtexec and llama-bench are the models: one command, the numbers a user quotes.
+//
+//   portrait3d bench ../shared/seed-examples --models DIR --bfm DIR --batch 1,8 --repeat 5
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "apps/commands.h"
+#include "apps/portrait_inputs.h"
+#include "apps/run_report.h"
+#include "engine/backend.h"
+#include "kernels/error.h"
+#include "pipeline/atomic_file.h"
+#include "pipeline/reconstructor.h"
+
+namespace p3d::app {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct BenchOptions {
+  std::string input;
+  std::string models, rnet, depth_net, bfm;
+  std::string batches = "1,8";
+  std::string devices = "auto";
+  int warmup = 1;
+  int repeat = 5;
+  std::string json;
+  std::string coeff_override = "none";
+  int threads = 0;
+};
+
+std::vector<int> parse_ints(const std::string& list, const char* what) {
+  std::vector<int> out;
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    P3D_CHECK(!item.empty() && item.find_first_not_of("0123456789") == std::string::npos, what,
+              ": '", item, "' is not a positive integer");
+    out.push_back(std::stoi(item));
+    P3D_CHECK(out.back() >= 1, what, ": ", out.back(), " must be at least 1");
+  }
+  P3D_CHECK(!out.empty(), what, ": give at least one value");
+  return out;
+}
+
+std::vector<Device> parse_devices(const std::string& list) {
+  std::vector<Device> out;
+  std::string reason;
+  const bool gpu = cuda_available(&reason);
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item == "auto") {
+      out.push_back(Device{});
+      if (gpu) out.push_back(Device{DeviceKind::CUDA, 0});
+    } else if (item == "cpu") {
+      out.push_back(Device{});
+    } else if (item == "cuda") {
+      if (!gpu) P3D_THROW("--device cuda: ", reason);
+      out.push_back(Device{DeviceKind::CUDA, 0});
+    } else {
+      P3D_THROW("--device: '", item, "' is not auto, cpu or cuda");
+    }
+  }
+  return out;
+}
+
+// Photos, landmarks and labels, read once.
+struct Inputs {
+  std::vector<std::unique_ptr<ImageU8>> photos, labels;
+  std::vector<PortraitInput> portraits;
+};
+
+Inputs load_inputs(const std::string& input) {
+  Inputs in;
+  for (Portrait& p : list_portraits(input)) {
+    if (!p.error.empty()) continue;
+    try {
+      auto photo = std::make_unique<ImageU8>(read_image(p.photo_path.string()));
+      const LandmarkConvention c = pick_landmark_convention("auto", p);
+      PortraitInput pi;
+      pi.name = p.name;
+      pi.landmarks = read_landmarks(landmark_path_for(p.photo_path.string(), c), c, photo->width,
+                                    photo->height);
+      const fs::path mat = p.photo_path.parent_path() / (p.name + ".mat");
+      if (fs::exists(mat)) {
+        in.labels.push_back(
+            std::make_unique<ImageU8>(read_labels(mat, photo->width, photo->height)));
+        pi.labels = in.labels.back().get();
+      }
+      pi.photo = photo.get();
+      in.photos.push_back(std::move(photo));
+      in.portraits.push_back(pi);
+    } catch (const std::exception& e) {
+      std::printf("bench: skipping %s: %s\n", p.name.c_str(), e.what());
+    }
+  }
+  P3D_CHECK(!in.portraits.empty(), input, ": no usable portrait to benchmark");
+  return in;
+}
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// The stages of ReconstructionTimings as (name, ms) rows.
+std::vector<std::pair<std::string, double>> stage_rows(const ReconstructionTimings& t) {
+  return {{"align", t.align_ms},
+          {"R-Net", t.rnet_ms},
+          {"3DMM", t.face.reconstruct_ms},
+          {"head crop", t.face.crop_geometry_ms + t.face.crop_images_ms},
+          {"face render", t.face.render_ms},
+          {"masks", t.head.masks_ms},
+          {"triangulation", t.head.triangulate_ms},
+          {"depth net", t.head.depth_net_ms},
+          {"back-projection", t.head.geometry_ms},
+          {"head render", t.head.render_ms},
+          {"stitching", t.head.stitch_ms},
+          {"mesh", t.head.mesh_ms + t.face_mesh_ms}};
+}
+
+struct Row {
+  std::string device;
+  int batch = 0;
+  double p50 = 0, p90 = 0, p99 = 0, mean = 0;  // ms per batch
+  double portraits_per_s = 0;
+  std::vector<std::pair<std::string, double>> stages;  // ms per portrait
+};
+
+int run_bench(const BenchOptions& o) {
+  P3D_CHECK(o.repeat >= 1 && o.warmup >= 0, "--repeat must be >= 1 and --warmup >= 0");
+  const std::vector<int> batches = parse_ints(o.batches, "--batch");
+  const std::vector<Device> devices = parse_devices(o.devices);
+  P3D_CHECK(!o.models.empty() || (!o.rnet.empty() && !o.depth_net.empty()),
+            "--models DIR (or --rnet and --depth-net) is required");
+  const std::string rnet =
+      o.rnet.empty() ? (fs::path(o.models) / "model_mask3_white_light.pb").string() : o.rnet;
+  const std::string depth =
+      o.depth_net.empty() ? (fs::path(o.models) / "depth_net.pb").string() : o.depth_net;
+  const Inputs inputs = load_inputs(o.input);
+  std::printf("bench: %zu portraits from %s; warm-up %d, %d timed repeats per row\n",
+              inputs.portraits.size(), o.input.c_str(), o.warmup, o.repeat);
+
+  std::vector<Row> rows;
+  for (const Device& device : devices) {
+    for (int batch : batches) {
+      ReconstructorOptions ro;
+      ro.rnet_path = rnet;
+      ro.depth_net_path = depth;
+      ro.face_model_dir = o.bfm;
+      ro.device = device;
+      ro.max_batch = batch;
+      ro.threads = o.threads;
+      if (o.coeff_override == "zero") ro.coeff_scale = 0.f;
+      if (o.coeff_override == "damped") ro.coeff_scale = 0.02f;
+      Reconstructor r(ro);
+      // One batch of `batch` portraits, cycling through the inputs.
+      std::vector<PortraitInput> one_batch;
+      for (int i = 0; i < batch; ++i)
+        one_batch.push_back(inputs.portraits[i % inputs.portraits.size()]);
+      for (int i = 0; i < o.warmup; ++i) r.reconstruct(one_batch);
+      std::vector<double> times;
+      ReconstructionTimings sum;
+      int failed = 0;
+      for (int i = 0; i < o.repeat; ++i) {
+        ReconstructionTimings t;
+        const Clock::time_point start = Clock::now();
+        const std::vector<PortraitResult> out = r.reconstruct(one_batch, &t);
+        times.push_back(ms_between(start, Clock::now()));
+        for (const PortraitResult& res : out) failed += !res.ok();
+        sum.align_ms += t.align_ms;
+        sum.rnet_ms += t.rnet_ms;
+        sum.face_mesh_ms += t.face_mesh_ms;
+        sum.face.add(t.face);
+        sum.head.add(t.head);
+      }
+      if (failed)
+        std::printf("bench: %d portrait runs failed on %s at batch %d (their time is included)\n",
+                    failed, device.str().c_str(), batch);
+      Row row;
+      row.device = device.str();
+      row.batch = batch;
+      row.p50 = percentile(times, 50);
+      row.p90 = percentile(times, 90);
+      row.p99 = percentile(times, 99);
+      for (double t : times) row.mean += t / times.size();
+      row.portraits_per_s = row.mean > 0 ? 1000.0 * batch / row.mean : 0;
+      for (auto& [name, ms] : stage_rows(sum))
+        row.stages.emplace_back(name, ms / (static_cast<double>(o.repeat) * batch));
+      rows.push_back(row);
+    }
+  }
+
+  std::printf("\n%-8s %5s %10s %10s %10s %12s\n", "device", "batch", "p50 ms", "p90 ms", "p99 ms",
+              "portraits/s");
+  for (const Row& r : rows)
+    std::printf("%-8s %5d %10.2f %10.2f %10.2f %12.2f\n", r.device.c_str(), r.batch, r.p50,
+                r.p90, r.p99, r.portraits_per_s);
+  std::printf("\nper-stage ms per portrait (mean over the repeats):\n%-16s", "stage");
+  for (const Row& r : rows) std::printf(" %8s/%-3d", r.device.c_str(), r.batch);
+  std::printf("\n");
+  for (size_t s = 0; s < rows.front().stages.size(); ++s) {
+    std::printf("%-16s", rows.front().stages[s].first.c_str());
+    for (const Row& r : rows) std::printf(" %12.2f", r.stages[s].second);
+    std::printf("\n");
+  }
+  if (!o.json.empty()) {
+    std::string j = "{\n  \"portraits\": " + std::to_string(inputs.portraits.size()) +
+                    ",\n  \"repeat\": " + std::to_string(o.repeat) + ",\n  \"rows\": [\n";
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const Row& r = rows[i];
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "    {\"device\": \"%s\", \"batch\": %d, \"p50_ms\": %.3f, \"p90_ms\": %.3f, "
+                    "\"p99_ms\": %.3f, \"portraits_per_s\": %.3f, \"stage_ms\": {",
+                    r.device.c_str(), r.batch, r.p50, r.p90, r.p99, r.portraits_per_s);
+      j += buf;
+      for (size_t s = 0; s < r.stages.size(); ++s) {
+        std::snprintf(buf, sizeof buf, "%s\"%s\": %.4f", s ? ", " : "", r.stages[s].first.c_str(),
+                      r.stages[s].second);
+        j += buf;
+      }
+      j += i + 1 < rows.size() ? "}},\n" : "}}\n";
+    }
+    j += "  ]\n}\n";
+    write_file_atomic(o.json, j.data(), j.size());
+    std::printf("\nwrote %s\n", o.json.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& app) {
+  auto o = std::make_shared<BenchOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "Throughput and latency of the whole method per device and batch size "
+               "(decoding and writing excluded), with the per-stage split");
+  cmd->add_option("input", o->input, "A photo or a folder in run's input convention")->required();
+  cmd->add_option("--models", o->models, "Folder with model_mask3_white_light.pb and depth_net.pb");
+  cmd->add_option("--rnet", o->rnet, "The R-Net file (overrides --models)");
+  cmd->add_option("--depth-net", o->depth_net, "The depth net file (overrides --models)");
+  cmd->add_option("--bfm", o->bfm, "Face model folder")->required();
+  cmd->add_option("--batch", o->batches, "Batch sizes, comma-separated")->capture_default_str();
+  cmd->add_option("--device", o->devices, "auto (cpu, and cuda when usable), cpu, cuda; comma-separated")
+      ->capture_default_str();
+  cmd->add_option("--warmup", o->warmup, "Untimed runs per row")->capture_default_str();
+  cmd->add_option("--repeat", o->repeat, "Timed runs per row")->capture_default_str();
+  cmd->add_option("--json", o->json, "Also write the table as JSON");
+  cmd->add_option("--coeff-override", o->coeff_override,
+                  "none, zero or damped (for random-weight stand-in networks; see run)")
+      ->check(CLI::IsMember({"none", "zero", "damped"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "CPU threads (0: all)")->capture_default_str();
+  return Command{cmd, [o]() { return run_bench(*o); }};
+}
+
+}  // namespace p3d::app
