@@ -10,6 +10,8 @@
 // libjpeg's C frames: the p3d::Error is thrown after the jump, in C++ code.
 #include "pipeline/image_io.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -32,6 +34,7 @@
 #endif
 
 #include "kernels/error.h"
+#include "pipeline/input_limits.h"
 
 #define STBI_ONLY_PNG
 #define STB_IMAGE_STATIC
@@ -285,9 +288,16 @@ ImageU8 decode_jpeg(const uint8_t* data, size_t size, const std::string& what) {
   if (!jpeg.read_header(data, size)) fail();
   const jpeg_decompress_struct& info = jpeg.info();
   const uint64_t pixels = static_cast<uint64_t>(info.image_width) * info.image_height;
+  P3D_CHECK(pixels > 0, "image ", what, ": a ", info.image_width, "x", info.image_height,
+            " JPEG is empty");
+  // The header's size against the input cap, before the pixel buffer is allocated (the
+  // orientation copy may need as much again, hence twice).
+  input_limits().check(
+      pixels * 3 * 2, "image " + what,
+      "a " + std::to_string(info.image_width) + "x" + std::to_string(info.image_height) + " JPEG");
   // OpenCV's imread limit (CV_IO_MAX_IMAGE_PIXELS) as a guard against absurd headers.
-  P3D_CHECK(pixels > 0 && pixels <= (uint64_t{1} << 30), "image ", what, ": a ", info.image_width,
-            "x", info.image_height, " JPEG is too large to decode");
+  P3D_CHECK(pixels <= (uint64_t{1} << 30), "image ", what, ": a ", info.image_width, "x",
+            info.image_height, " JPEG is too large to decode (more than 2^30 pixels)");
   const int orientation = exif_orientation(info);  // saved markers die with the decode
   ImageU8 out;
   out.width = static_cast<int32_t>(info.image_width);
@@ -298,8 +308,52 @@ ImageU8 decode_jpeg(const uint8_t* data, size_t size, const std::string& what) {
   return apply_orientation(std::move(out), orientation);
 }
 
+// Walks the PNG's chunks before stb sees them. stb allocates each IDAT chunk's declared
+// length before reading it (a 1 GiB claim in a small file was a fuzzing finding), and
+// checks neither chunk CRCs nor zlib's adler32, so a flipped byte in the pixel data would
+// decode to wrong pixels without a word. libpng (cv2.imread) refuses a truncated file and a
+// CRC error in a critical chunk (IHDR, PLTE, IDAT, IEND: an upper-case first letter) and
+// drops ancillary chunks with bad CRCs; so do we, and stb then only ever sees chunks whose
+// bytes are all present.
+void check_png_chunks(const uint8_t* data, size_t size, const std::string& what) {
+  size_t at = 8;
+  while (true) {
+    if (size - at < 12)
+      P3D_THROW("image ", what, ": cannot decode the PNG: the file is truncated (", size - at,
+                " bytes after the last whole chunk, no IEND chunk)");
+    const uint32_t length = read_u32(data + at, false);
+    const char* type = reinterpret_cast<const char*>(data + at + 4);
+    const std::string name(type, 4);
+    if (length > size - at - 12)
+      P3D_THROW("image ", what, ": cannot decode the PNG: the file is truncated: its ", name,
+                " chunk at byte ", at, " declares ", length, " bytes, only ", size - at - 12,
+                " remain");
+    if ((type[0] & 0x20) == 0) {
+      const uLong crc = crc32(0, data + at + 4, static_cast<uInt>(length) + 4);
+      if (crc != read_u32(data + at + 8 + length, false))
+        P3D_THROW("image ", what, ": cannot decode the PNG: CRC mismatch in its ", name,
+                  " chunk at byte ", at, " (corrupt file)");
+    }
+    at += size_t{12} + length;
+    if (name == "IEND") return;
+  }
+}
+
 ImageU8 decode_png(const uint8_t* data, size_t size, const std::string& what) {
   int width = 0, height = 0, file_channels = 0;
+  check_png_chunks(data, size, what);
+  // The size IHDR declares against the input cap, read here before stb allocates (stb's
+  // own guard only says "too large", and only past 2^30 bytes): its working buffer of the
+  // file's channels (2 bytes a sample at 16 bits) and the 3-channel result plus our copy.
+  if (size >= 26 && std::memcmp(data + 12, "IHDR", 4) == 0) {
+    const uint64_t w = read_u32(data + 16, false), h = read_u32(data + 20, false);
+    const int colour = data[25];
+    const uint64_t channels = colour == 0 ? 1 : colour == 4 ? 2 : colour == 6 ? 4 : 3;
+    const uint64_t sample = data[24] == 16 ? 2 : 1;
+    const uint64_t need = saturating_mul(w * h, std::max<uint64_t>(channels, 3) * sample + 6);
+    input_limits().check(need, "image " + what,
+                         "a " + std::to_string(w) + "x" + std::to_string(h) + " PNG");
+  }
   std::unique_ptr<stbi_uc, StbFree> rgb(
       stbi_load_from_memory(data, static_cast<int>(size), &width, &height, &file_channels, 3));
   if (!rgb) {

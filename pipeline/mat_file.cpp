@@ -4,12 +4,14 @@
 
 #include <matio.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <limits>
 
 #include "kernels/error.h"
+#include "pipeline/mat_validate.h"
 
 namespace p3d {
 namespace {
@@ -205,6 +207,7 @@ std::vector<int32_t> MatArray::to_indices(int base, int64_t limit) const {
 
 struct MatReader::Handle {
   mat_t* mat = nullptr;
+  MatFileInfo info;  // the structure validate_mat_file found
   ~Handle() {
     if (mat) Mat_Close(mat);
   }
@@ -213,6 +216,9 @@ struct MatReader::Handle {
 MatReader::MatReader(const std::string& path) : path_(path), handle_(new Handle) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) P3D_THROW(path, ": no such file");
+  // matio returns what it inflated before a broken compressed stream and fills short data
+  // silently: the structure walk refuses such files before matio sees them.
+  handle_->info = validate_mat_file(path);
   handle_->mat = Mat_Open(path.c_str(), MAT_ACC_RDONLY);
   if (!handle_->mat) P3D_THROW(path, ": cannot open as a MATLAB .mat file");
 }
@@ -235,8 +241,30 @@ MatArray MatReader::read(const std::string& name) const {
   if (var->rank != 2) P3D_THROW(out.where(), ": expected a 2-D array, got rank ", var->rank);
   out.rows = var->dims[0];
   out.cols = var->dims[1];
+  // matio must have read the variable the walk checked (its first one of that name): the
+  // same dims, and data of the byte count those dims need.
+  if (!handle_->info.hdf5) {
+    const MatVariableInfo* checked = nullptr;
+    for (const MatVariableInfo& v : handle_->info.variables)
+      if (v.name == name) {
+        checked = &v;
+        break;
+      }
+    if (!checked || checked->dims.size() != 2 || checked->dims[0] != out.rows ||
+        checked->dims[1] != out.cols)
+      P3D_THROW(out.where(), ": matio read ", out.rows, " x ", out.cols,
+                ", which does not match the file's structure");
+  }
   const size_t count = out.rows * out.cols;
   if (count == 0) return out;
+  input_limits().check(
+      saturating_mul(count, sizeof(double)), out.where(),
+      "an array of " + std::to_string(out.rows) + " x " + std::to_string(out.cols));
+  const bool numeric = var->class_type >= MAT_C_DOUBLE && var->class_type <= MAT_C_UINT64;
+  if (numeric && var->data &&
+      var->nbytes / std::max<size_t>(static_cast<size_t>(var->data_size), 1) < count)
+    P3D_THROW(out.where(), ": matio holds ", var->nbytes, " bytes for ", count,
+              " elements (element count short of the header's)");
   std::vector<double> column_major(count);
   if (!var->data || !widen_class(var->class_type, var->data, count, column_major.data())) {
     P3D_THROW(out.where(), ": expected a real numeric array, got class ",

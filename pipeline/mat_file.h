@@ -3,6 +3,8 @@
 // row-major array equal to numpy's C-order view after scipy.io.loadmat (MATLAB stores
 // column-major; the transpose happens here, once), and writes row-major arrays back in
 // a chosen MATLAB class. Every failure throws p3d::Error naming the file and variable.
+// Every file is walked by validate_mat_file (pipeline/mat_validate.h) before matio opens it,
+// so a truncated or corrupt file is refused instead of read as whatever matio salvaged.
 #pragma once
 
 #include <cstddef>

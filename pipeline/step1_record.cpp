@@ -12,6 +12,7 @@
 
 #include "kernels/error.h"
 #include "pipeline/mat_record.h"
+#include "pipeline/mat_validate.h"
 
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -107,6 +108,7 @@ void write_step1_variables(const Step1Record& r, MatRecordWriter& file) {
 }
 
 Step1Record read_step1_mat(const std::string& path, std::vector<int32_t>* triangles_out) {
+  validate_mat_file(path);  // refuses truncated or corrupt files matio would read silently
   MatFile file(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
   if (!file) P3D_THROW(path, ": cannot open as a MATLAB file");
   Step1Record r;

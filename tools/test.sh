@@ -4,7 +4,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the CPU code.
 #   P3D_CUDA_ARCHITECTURES  CUDA architectures to compile (default "80;90")
 #   P3D_SKIP_SANITIZE=1     skip the sanitizer build (quicker local runs)
-#   P3D_SKIP_FUZZ=1         skip fuzzing the importer (tools/fuzz.sh; P3D_FUZZ_SECONDS, default 60)
+#   P3D_SKIP_FUZZ=1         skip fuzzing the input parsers (tools/fuzz.sh; P3D_FUZZ_SECONDS per target, default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -55,6 +55,6 @@ if [ "${P3D_SKIP_SANITIZE:-0}" != 1 ]; then
 fi
 
 if [ "${P3D_SKIP_FUZZ:-0}" != 1 ]; then
-  echo "== libFuzzer run of the TensorFlow importer (build-fuzz/) =="
+  echo "== libFuzzer runs of the importer and the input parsers (build-fuzz/) =="
   tools/fuzz.sh
 fi
