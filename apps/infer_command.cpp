@@ -152,16 +152,18 @@ void print_profile(const std::vector<std::vector<NodeTiming>>& runs, int top) {
       "\nprofile: %zu layers, %.3f ms per run summed over layers (mean of %zu profiled runs; each "
       "layer timed to completion)\n",
       first.size(), total * 1e-3, runs.size());
-  std::printf("  %4s  %s  %s  %10s  %6s  %6s\n", "rank", pad_right("layer", name_width).c_str(),
-              pad_right("op", op_width).c_str(), "ms", "%", "cum %");
+  // The kernel column (a conv's plan: cuDNN algorithm, explicit padding or the direct
+  // fallback) shows which convs missed cuDNN.
+  std::printf("  %4s  %s  %s  %10s  %6s  %6s  %s\n", "rank", pad_right("layer", name_width).c_str(),
+              pad_right("op", op_width).c_str(), "ms", "%", "cum %", "kernel");
   double cumulative = 0;
   for (size_t r = 0; r < shown; ++r) {
     const size_t i = order[r];
     cumulative += mean[i];
-    std::printf("  %4zu  %s  %s  %10.3f  %6.2f  %6.2f\n", r + 1,
+    std::printf("  %4zu  %s  %s  %10.3f  %6.2f  %6.2f  %s\n", r + 1,
                 pad_right(first[i].name, name_width).c_str(),
                 pad_right(first[i].op, op_width).c_str(), mean[i] * 1e-3, 100.0 * mean[i] / total,
-                100.0 * cumulative / total);
+                100.0 * cumulative / total, first[i].kernel.c_str());
   }
   if (shown < order.size())
     std::printf("  ... %zu more layers (--top N shows more)\n", order.size() - shown);

@@ -16,14 +16,15 @@
 #include <random>
 #include <vector>
 
+#include "benchmarks/support/cuda_skip.h"
 #include "kernels/alignment.h"
 #include "kernels/cpu/alignment.h"
 
 #if defined(P3D_WITH_CUDA)
 #include "engine/backend.h"
-#include "kernels/cuda/check.h"
-#include "engine/cuda/cuda_owners.h"
 #include "kernels/cuda/alignment.h"
+#include "kernels/cuda/check.h"
+#include "kernels/cuda/owners.h"
 #endif
 
 namespace p3d {
@@ -96,38 +97,28 @@ BENCHMARK(BM_AlignCpu)
 
 #if defined(P3D_WITH_CUDA)
 void BM_AlignCuda(benchmark::State& state) {
-  std::string reason;
-  if (!cuda_available(&reason)) {
-    state.SkipWithError(("CUDA unavailable: " + reason).c_str());
-    return;
-  }
-  using cuda_backend::DeviceBuffer;
-  using cuda_backend::Stream;
+  if (!bench::cuda_or_skip(state)) return;
+  using cuda::DeviceBuffer;
+  using cuda::Stream;
   const int32_t batch = static_cast<int32_t>(state.range(0));
   const auto resampler = static_cast<AlignResampler>(state.range(1));
   const Workload w = make_workload(batch, resampler);
   Stream stream;
   DeviceBuffer photos(w.photos.size()), items(w.items.size() * sizeof(AlignItemParams)),
       out(static_cast<size_t>(batch) * kAlignCropSize * kAlignCropSize * 3 * sizeof(float));
-  P3D_CUDA_CHECK(cudaMemcpy(photos.get(), w.photos.data(), photos.bytes(), cudaMemcpyHostToDevice));
-  P3D_CUDA_CHECK(cudaMemcpy(items.get(), w.items.data(), items.bytes(), cudaMemcpyHostToDevice));
+  cuda::upload(photos.get(), w.photos.data(), photos.bytes(), stream.get());
+  cuda::upload(items.get(), w.items.data(), items.bytes(), stream.get());
   const AlignBatchParams p{batch, kAlignCropSize, 3};
-  cudaEvent_t begin, end;
-  P3D_CUDA_CHECK(cudaEventCreate(&begin));
-  P3D_CUDA_CHECK(cudaEventCreate(&end));
+  cuda::Event begin, end;
   for (auto _ : state) {
-    P3D_CUDA_CHECK(cudaEventRecord(begin, stream.get()));
+    begin.record(stream.get());
     cuda::align_faces(p, nullptr, static_cast<const AlignItemParams*>(items.get()),
                       static_cast<const uint8_t*>(photos.get()), static_cast<float*>(out.get()),
                       stream.get());
-    P3D_CUDA_CHECK(cudaEventRecord(end, stream.get()));
-    P3D_CUDA_CHECK(cudaEventSynchronize(end));
-    float ms = 0;
-    P3D_CUDA_CHECK(cudaEventElapsedTime(&ms, begin, end));
+    end.record(stream.get());
+    const float ms = cuda::Event::elapsed_ms(begin, end);
     state.SetIterationTime(ms * 1e-3);
   }
-  P3D_CUDA_CHECK(cudaEventDestroy(begin));
-  P3D_CUDA_CHECK(cudaEventDestroy(end));
   set_counters(state, batch);
 }
 BENCHMARK(BM_AlignCuda)

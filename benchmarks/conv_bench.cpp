@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 
 namespace p3d {
@@ -272,7 +273,7 @@ void register_all(const char* device, Backend* (*get)()) {
 int main(int argc, char** argv) {
   p3d::register_all("cpu", [] { return &p3d::cpu_backend(); });
   std::string why;
-  if (p3d::cuda_available(&why)) {
+  if (p3d::bench::cuda_ready(&why)) {
     p3d::register_all("cuda", [] { return &p3d::cuda_backend(); });
   } else {
     std::fprintf(stderr, "conv_bench: CUDA cases not registered (%s)\n", why.c_str());

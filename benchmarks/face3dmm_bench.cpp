@@ -15,14 +15,15 @@
 #include <random>
 #include <vector>
 
+#include "benchmarks/support/cuda_skip.h"
 #include "kernels/cpu/face3dmm.h"
 #include "kernels/face3dmm.h"
 
 #if defined(P3D_WITH_CUDA)
 #include "engine/backend.h"
 #include "kernels/cuda/check.h"
-#include "engine/cuda/cuda_owners.h"
 #include "kernels/cuda/face3dmm.h"
+#include "kernels/cuda/owners.h"
 #endif
 
 namespace p3d {
@@ -86,14 +87,10 @@ BENCHMARK(BM_Face3dmmCpu)
 
 #if defined(P3D_WITH_CUDA)
 void BM_Face3dmmCuda(benchmark::State& state) {
-  std::string reason;
-  if (!cuda_available(&reason)) {
-    state.SkipWithError(("CUDA unavailable: " + reason).c_str());
-    return;
-  }
-  using cuda_backend::CublasHandle;
-  using cuda_backend::DeviceBuffer;
-  using cuda_backend::Stream;
+  if (!bench::cuda_or_skip(state)) return;
+  using cuda::CublasHandle;
+  using cuda::DeviceBuffer;
+  using cuda::Stream;
   const int32_t batch = static_cast<int32_t>(state.range(0));
   Workload w = make_workload(batch);
   Stream stream;
@@ -103,17 +100,14 @@ void BM_Face3dmmCuda(benchmark::State& state) {
       cameras(w.cameras.size() * sizeof(FaceCamera)), shape(static_cast<size_t>(batch) * kRows * 4),
       posed(static_cast<size_t>(batch) * kRows * 4),
       projection(static_cast<size_t>(batch) * kVertices * 2 * 4);
-  P3D_CUDA_CHECK(cudaMemcpy(basis.get(), w.basis.data(), basis.bytes(), cudaMemcpyHostToDevice));
-  P3D_CUDA_CHECK(cudaMemcpy(mean.get(), w.mean.data(), mean.bytes(), cudaMemcpyHostToDevice));
-  P3D_CUDA_CHECK(cudaMemcpy(coeffs.get(), w.coeffs.data(), coeffs.bytes(), cudaMemcpyHostToDevice));
-  P3D_CUDA_CHECK(
-      cudaMemcpy(cameras.get(), w.cameras.data(), cameras.bytes(), cudaMemcpyHostToDevice));
+  cuda::upload(basis.get(), w.basis.data(), basis.bytes(), stream.get());
+  cuda::upload(mean.get(), w.mean.data(), mean.bytes(), stream.get());
+  cuda::upload(coeffs.get(), w.coeffs.data(), coeffs.bytes(), stream.get());
+  cuda::upload(cameras.get(), w.cameras.data(), cameras.bytes(), stream.get());
   const FaceVertexParams p{batch, kVertices, FaceCoeff::kCount};
-  cudaEvent_t begin, end;
-  P3D_CUDA_CHECK(cudaEventCreate(&begin));
-  P3D_CUDA_CHECK(cudaEventCreate(&end));
+  cuda::Event begin, end;
   for (auto _ : state) {
-    P3D_CUDA_CHECK(cudaEventRecord(begin, stream.get()));
+    begin.record(stream.get());
     cuda::face_basis_product(cublas.get(), batch, kRows, FaceCoeff::kShapeDims,
                              static_cast<const float*>(coeffs.get()), FaceCoeff::kCount,
                              static_cast<const float*>(basis.get()),
@@ -123,14 +117,10 @@ void BM_Face3dmmCuda(benchmark::State& state) {
         static_cast<const float*>(coeffs.get()), static_cast<const FaceCamera*>(cameras.get()),
         static_cast<float*>(shape.get()), static_cast<float*>(posed.get()),
         static_cast<float*>(projection.get()), stream.get());
-    P3D_CUDA_CHECK(cudaEventRecord(end, stream.get()));
-    P3D_CUDA_CHECK(cudaEventSynchronize(end));
-    float ms = 0;
-    P3D_CUDA_CHECK(cudaEventElapsedTime(&ms, begin, end));
+    end.record(stream.get());
+    const float ms = cuda::Event::elapsed_ms(begin, end);
     state.SetIterationTime(ms * 1e-3);
   }
-  P3D_CUDA_CHECK(cudaEventDestroy(begin));
-  P3D_CUDA_CHECK(cudaEventDestroy(end));
   set_counters(state, batch);
 }
 BENCHMARK(BM_Face3dmmCuda)

@@ -19,14 +19,15 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 #include "kernels/cpu/grid_triangulation.h"
 #include "kernels/grid_triangulation.h"
 
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/cuda_owners.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/grid_triangulation.h"
+#include "kernels/cuda/owners.h"
 #endif
 
 #if defined(P3D_BENCH_WITH_CGAL)
@@ -124,16 +125,16 @@ void bench_cgal(benchmark::State& state, int32_t batch) {
 
 #if defined(P3D_WITH_CUDA)
 void bench_cuda(benchmark::State& state, int32_t batch) {
-  using cuda_backend::DeviceBuffer;
+  using cuda::DeviceBuffer;
   const std::vector<uint8_t> masks = make_masks(batch);
   const GridTriangulationParams p = params(batch);
   const size_t pixels = masks.size();
-  cuda_backend::Stream stream;
+  cuda::Stream stream;
   // Outputs at their upper bounds (a planar triangulation has < 2 triangles per vertex).
   DeviceBuffer d_masks(pixels), workspace(cuda::grid_triangulation_workspace_bytes(p)),
       offsets(2 * (batch + 1) * sizeof(int32_t)), pixel_vertex(pixels * 4), points(pixels * 8),
       triangles(pixels * 24);
-  P3D_CUDA_CHECK(cudaMemcpy(d_masks.get(), masks.data(), pixels, cudaMemcpyHostToDevice));
+  cuda::upload(d_masks.get(), masks.data(), pixels, stream.get());
   const auto* dm = static_cast<const uint8_t*>(d_masks.get());
   int32_t* vertex_offsets = static_cast<int32_t*>(offsets.get());
   int32_t* triangle_offsets = vertex_offsets + batch + 1;
@@ -152,20 +153,14 @@ void bench_cuda(benchmark::State& state, int32_t batch) {
     cuda::grid_triangulation_emit(p, dm, workspace.get(), out, stream.get());
   };
   once();  // warm-up
-  cudaEvent_t start, stop;
-  P3D_CUDA_CHECK(cudaEventCreate(&start));
-  P3D_CUDA_CHECK(cudaEventCreate(&stop));
+  cuda::Event start, stop;
   for (auto _ : state) {
-    P3D_CUDA_CHECK(cudaEventRecord(start, stream.get()));
+    start.record(stream.get());
     once();
-    P3D_CUDA_CHECK(cudaEventRecord(stop, stream.get()));
-    P3D_CUDA_CHECK(cudaEventSynchronize(stop));
-    float ms = 0.f;
-    P3D_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+    stop.record(stream.get());
+    const float ms = cuda::Event::elapsed_ms(start, stop);
     state.SetIterationTime(ms / 1e3);
   }
-  P3D_CUDA_CHECK_NOTHROW(cudaEventDestroy(start));
-  P3D_CUDA_CHECK_NOTHROW(cudaEventDestroy(stop));
   state.counters["masks/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * batch,
                                                  benchmark::Counter::kIsRate);
   state.counters["triangles"] = host_offsets[batch + 1 + 1] - host_offsets[batch + 1];
@@ -192,7 +187,7 @@ int main(int argc, char** argv) {
 #endif
   }
   std::string why;
-  if (p3d::cuda_available(&why)) {
+  if (p3d::bench::cuda_ready(&why)) {
 #if defined(P3D_WITH_CUDA)
     for (int32_t batch : {1, 8}) {
       benchmark::RegisterBenchmark(

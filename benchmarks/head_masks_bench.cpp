@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 #include "kernels/connected_components.h"
 #include "kernels/cpu/connected_components.h"
@@ -29,10 +30,10 @@
 #include "kernels/head_masks.h"
 
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/cuda_owners.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/connected_components.h"
 #include "kernels/cuda/head_masks.h"
+#include "kernels/cuda/owners.h"
 #endif
 
 namespace p3d {
@@ -134,14 +135,14 @@ void bench_cpu_components(benchmark::State& state, int32_t batch) {
 
 #if defined(P3D_WITH_CUDA)
 void bench_cuda(benchmark::State& state, int32_t batch, bool components_only) {
-  using cuda_backend::DeviceBuffer;
+  using cuda::DeviceBuffer;
   const Workload w = make_workload(batch);
   const size_t pixels = batch * kPlane;
-  cuda_backend::Stream stream;
+  cuda::Stream stream;
   DeviceBuffer labels(pixels), coverage(pixels), hair(pixels), stitch(pixels), fwoh(pixels),
       ring(pixels), kept(pixels), workspace(2 * pixels * sizeof(int32_t));
-  P3D_CUDA_CHECK(cudaMemcpy(labels.get(), w.labels.data(), pixels, cudaMemcpyHostToDevice));
-  P3D_CUDA_CHECK(cudaMemcpy(coverage.get(), w.coverage.data(), pixels, cudaMemcpyHostToDevice));
+  cuda::upload(labels.get(), w.labels.data(), pixels, stream.get());
+  cuda::upload(coverage.get(), w.coverage.data(), pixels, stream.get());
   auto u8 = [](const DeviceBuffer& b) { return static_cast<uint8_t*>(b.get()); };
   const HeadMaskParams p{batch, kSize, kSize};
   auto run = [&] {
@@ -161,20 +162,14 @@ void bench_cuda(benchmark::State& state, int32_t batch, bool components_only) {
   cuda::head_mask_split(p, {u8(labels), u8(coverage)}, {u8(hair), u8(stitch), u8(fwoh)},
                         stream.get());
   run();  // warm-up
-  cudaEvent_t start, stop;
-  P3D_CUDA_CHECK(cudaEventCreate(&start));
-  P3D_CUDA_CHECK(cudaEventCreate(&stop));
+  cuda::Event start, stop;
   for (auto _ : state) {
-    P3D_CUDA_CHECK(cudaEventRecord(start, stream.get()));
+    start.record(stream.get());
     run();
-    P3D_CUDA_CHECK(cudaEventRecord(stop, stream.get()));
-    P3D_CUDA_CHECK(cudaEventSynchronize(stop));
-    float ms = 0.f;
-    P3D_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+    stop.record(stream.get());
+    const float ms = cuda::Event::elapsed_ms(start, stop);
     state.SetIterationTime(ms / 1000.0);
   }
-  P3D_CUDA_CHECK_NOTHROW(cudaEventDestroy(start));
-  P3D_CUDA_CHECK_NOTHROW(cudaEventDestroy(stop));
   set_counters(state, batch);
 }
 #endif
@@ -197,7 +192,7 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMicrosecond);
   }
   std::string why;
-  if (p3d::cuda_available(&why)) {
+  if (p3d::bench::cuda_ready(&why)) {
 #if defined(P3D_WITH_CUDA)
     for (int32_t batch : {1, 8}) {
       const std::string b = std::to_string(batch);

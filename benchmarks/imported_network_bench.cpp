@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 
+#include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 #include "engine/executor.h"
 #include "importer/npy.h"
@@ -104,11 +105,7 @@ bool available(benchmark::State& state, const NetSpec& net, bool cuda) {
     state.SkipWithError(message.c_str());
     return false;
   }
-  std::string reason;
-  if (cuda && !cuda_available(&reason)) {
-    state.SkipWithError(("no CUDA: " + reason).c_str());
-    return false;
-  }
+  if (cuda && !bench::cuda_or_skip(state)) return false;
   return true;
 }
 

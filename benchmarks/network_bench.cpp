@@ -16,6 +16,7 @@
 #include <random>
 #include <string>
 
+#include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 #include "engine/executor.h"
 #include "engine/resnet50.h"
@@ -65,11 +66,7 @@ Network& network(bool cuda) {
 
 void bench_resnet50(benchmark::State& state, bool cuda) {
   if (cuda) {
-    std::string reason;
-    if (!cuda_available(&reason)) {
-      state.SkipWithError(("no CUDA: " + reason).c_str());
-      return;
-    }
+    if (!bench::cuda_or_skip(state)) return;
   }
   Network& net = network(cuda);
   const int batch = static_cast<int>(state.range(0));

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 #include "tests/support/op_cases.h"
 
@@ -53,7 +54,7 @@ void register_all(Registry& registry) {
   registry.cases = p3d::test::bench_cases();
   registry.backends.push_back(p3d::make_cpu_backend());
   std::string reason;
-  if (p3d::cuda_available(&reason))
+  if (p3d::bench::cuda_ready(&reason))
     registry.backends.push_back(p3d::make_cuda_backend(0));
   else
     std::fprintf(stderr, "ops_bench: CUDA benchmarks skipped: %s\n", reason.c_str());

@@ -23,13 +23,14 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 #include "kernels/cpu/rasterizer.h"
 #include "kernels/rasterizer.h"
 
 #if defined(P3D_WITH_CUDA)
 #include "kernels/cuda/check.h"
-#include "engine/cuda/cuda_owners.h"
+#include "kernels/cuda/owners.h"
 #include "kernels/cuda/rasterizer.h"
 #endif
 
@@ -125,10 +126,10 @@ void bench_cpu(benchmark::State& state, int32_t batch) {
 
 #if defined(P3D_WITH_CUDA)
 void bench_cuda(benchmark::State& state, int32_t batch) {
-  using cuda_backend::DeviceBuffer;
+  using cuda::DeviceBuffer;
   const Workload w = make_workload(batch);
   const size_t pixels = static_cast<size_t>(batch) * kSize * kSize;
-  cuda_backend::Stream stream;
+  cuda::Stream stream;
   DeviceBuffer vertices(w.vertices.size() * 4), cameras(w.cameras.size() * 4),
       triangles(w.triangles.size() * 4), attributes(w.attributes.size() * 4), ids(pixels * 4),
       depth(pixels * 4), mask(pixels * 4), workspace(rasterize_workspace_bytes(w.p));
@@ -149,23 +150,17 @@ void bench_cuda(benchmark::State& state, int32_t batch) {
   out.triangle_id = static_cast<int32_t*>(ids.get());
   out.attributes = static_cast<float*>(depth.get());
   out.mask = static_cast<float*>(mask.get());
-  cudaEvent_t start, stop;
-  P3D_CUDA_CHECK(cudaEventCreate(&start));
-  P3D_CUDA_CHECK(cudaEventCreate(&stop));
+  cuda::Event start, stop;
   cuda::rasterize_triangles(w.p, in, out, workspace.get(), stream.get());  // warm-up
   for (auto _ : state) {
-    P3D_CUDA_CHECK(cudaEventRecord(start, stream.get()));
+    start.record(stream.get());
     cuda::rasterize_triangles(w.p, in, out, workspace.get(), stream.get());
-    P3D_CUDA_CHECK(cudaEventRecord(stop, stream.get()));
-    P3D_CUDA_CHECK(cudaEventSynchronize(stop));
-    float ms = 0.f;
-    P3D_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+    stop.record(stream.get());
+    const float ms = cuda::Event::elapsed_ms(start, stop);
     state.SetIterationTime(ms / 1e3);
   }
   std::vector<float> host_mask(pixels);
-  P3D_CUDA_CHECK(cudaMemcpy(host_mask.data(), mask.get(), pixels * 4, cudaMemcpyDeviceToHost));
-  P3D_CUDA_CHECK_NOTHROW(cudaEventDestroy(start));
-  P3D_CUDA_CHECK_NOTHROW(cudaEventDestroy(stop));
+  cuda::download(host_mask.data(), mask.get(), pixels * 4, stream.get());
   set_counters(state, w.p, covered_share(host_mask));
 }
 #endif
@@ -183,7 +178,7 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond);
   }
   std::string why;
-  if (p3d::cuda_available(&why)) {
+  if (p3d::bench::cuda_ready(&why)) {
 #if defined(P3D_WITH_CUDA)
     for (int32_t batch : {1, 64}) {
       benchmark::RegisterBenchmark(

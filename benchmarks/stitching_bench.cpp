@@ -18,6 +18,7 @@
 #include "kernels/cpu/stitch_search.h"
 #include "pipeline/delaunay_2d.h"
 #include "pipeline/stitching.h"
+#include "benchmarks/support/cuda_skip.h"
 
 namespace p3d {
 namespace {
@@ -114,11 +115,7 @@ void BM_StitchCpu(benchmark::State& state) {
 BENCHMARK(BM_StitchCpu)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_StitchCuda(benchmark::State& state) {
-  std::string reason;
-  if (!cuda_available(&reason)) {
-    state.SkipWithError(("no CUDA: " + reason).c_str());
-    return;
-  }
+  if (!bench::cuda_or_skip(state)) return;
   const StitchInput in = scene().input();
   StitchResult r = stitch(in, DeviceKind::CUDA);  // warm-up: context, module load
   for (auto _ : state) {

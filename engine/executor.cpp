@@ -382,9 +382,15 @@ TensorMap Executor::Impl::run(const TensorMap& inputs) {
     execute(s);
     backend.synchronize();
     const Node& n = graph.node(s.node);
+    std::string kernel;
+    if (s.lowered.op == OpKind::Conv2d)
+      kernel = backend.conv2d_plan(params_of<Conv2dParams>(s));
+    else if (s.lowered.op == OpKind::ConvTranspose2d)
+      kernel = backend.conv_transpose2d_plan(params_of<Conv2dParams>(s));
     timings.push_back(
         NodeTiming{n.name, op_name(n.kind()),
-                   std::chrono::duration<double, std::micro>(Clock::now() - start).count()});
+                   std::chrono::duration<double, std::micro>(Clock::now() - start).count(),
+                   std::move(kernel)});
   }
 
   TensorMap outputs;

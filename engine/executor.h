@@ -40,6 +40,7 @@ struct NodeTiming {
   std::string name;
   std::string op;
   double microseconds = 0;
+  std::string kernel;  // what ran, when the backend says (a conv's plan: Backend::conv2d_plan)
 };
 
 // One row of the compiled network, for `portrait3d inspect`.

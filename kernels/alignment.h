@@ -39,6 +39,7 @@
 
 #include <cstdint>
 
+#include "kernels/exact_float.h"
 #include "kernels/host_device.h"
 
 #if !defined(__CUDA_ARCH__)
@@ -79,26 +80,8 @@ struct AlignBatchParams {
 
 namespace align_math {
 
-#if defined(__CUDA_ARCH__)
-P3D_HD float fmul(float a, float b) { return __fmul_rn(a, b); }
-P3D_HD float fsub(float a, float b) { return __fsub_rn(a, b); }
-P3D_HD double dmul(double a, double b) { return __dmul_rn(a, b); }
-P3D_HD double dadd(double a, double b) { return __dadd_rn(a, b); }
-P3D_HD double dsub(double a, double b) { return __dsub_rn(a, b); }
-P3D_HD double ddiv(double a, double b) { return __ddiv_rn(a, b); }
-P3D_HD int32_t round_even(float x) { return __float2int_rn(x); }
-P3D_HD int32_t floor_int(float x) { return static_cast<int32_t>(floorf(x)); }
-#else
-// Plain operators: the host loops are compiled with FMA contraction off.
-inline float fmul(float a, float b) { return a * b; }
-inline float fsub(float a, float b) { return a - b; }
-inline double dmul(double a, double b) { return a * b; }
-inline double dadd(double a, double b) { return a + b; }
-inline double dsub(double a, double b) { return a - b; }
-inline double ddiv(double a, double b) { return a / b; }
-inline int32_t round_even(float x) { return static_cast<int32_t>(std::nearbyint(x)); }
-inline int32_t floor_int(float x) { return static_cast<int32_t>(std::floor(x)); }
-#endif
+// Every float step below is exactly rounded (kernels/exact_float.h), so the CPU loops and
+// the CUDA kernels give the same bits whatever contraction flags their files use.
 
 P3D_HD int32_t clamp_index(int32_t i, int32_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
 P3D_HD int32_t clip_u8(int32_t v) { return v < 0 ? 0 : (v > 255 ? 255 : v); }
@@ -131,9 +114,9 @@ struct CvLinearTap {
 };
 
 P3D_HD CvLinearTap cv_linear_tap(int32_t d, double scale, int32_t n, bool columns) {
-  float f = static_cast<float>(dsub(dmul(static_cast<double>(d) + 0.5, scale), 0.5));
+  float f = static_cast<float>(exact_sub(exact_mul(static_cast<double>(d) + 0.5, scale), 0.5));
   int32_t s = floor_int(f);
-  f = fsub(f, static_cast<float>(s));
+  f = exact_sub(f, static_cast<float>(s));
   if (columns) {
     if (s < 0) f = 0.f, s = 0;
     if (s >= n - 1) f = 0.f, s = n - 1;
@@ -141,14 +124,14 @@ P3D_HD CvLinearTap cv_linear_tap(int32_t d, double scale, int32_t n, bool column
   CvLinearTap t;
   t.i0 = clamp_index(s, n);
   t.i1 = clamp_index(s + 1, n);
-  t.w0 = round_even(fmul(fsub(1.f, f), 2048.f));
-  t.w1 = round_even(fmul(f, 2048.f));
+  t.w0 = round_half_even(exact_mul(exact_sub(1.f, f), 2048.f));
+  t.w1 = round_half_even(exact_mul(f, 2048.f));
   return t;
 }
 
 // OpenCV's src / dst ratio: 1 / ((double)dst / src).
 P3D_HD double cv_resize_scale(int32_t src, int32_t dst) {
-  return ddiv(1.0, ddiv(static_cast<double>(dst), static_cast<double>(src)));
+  return exact_div(1.0, exact_div(static_cast<double>(dst), static_cast<double>(src)));
 }
 
 // The vertical step of OpenCV's uint8 linear resize from two horizontal sums.
@@ -177,32 +160,33 @@ P3D_HD double pil_bilinear(double x) {
 }
 
 P3D_HD double pil_raw_weight(const PilWindow& w, int32_t k) {
-  return pil_bilinear(dmul(dadd(dsub(static_cast<double>(k + w.first), w.center), 0.5), w.ss));
+  return pil_bilinear(
+      exact_mul(exact_add(exact_sub(static_cast<double>(k + w.first), w.center), 0.5), w.ss));
 }
 
 P3D_HD PilWindow pil_window(int32_t d, int32_t in_size, int32_t out_size) {
-  const double scale = ddiv(static_cast<double>(in_size), static_cast<double>(out_size));
+  const double scale = exact_div(static_cast<double>(in_size), static_cast<double>(out_size));
   const double filterscale = scale < 1.0 ? 1.0 : scale;
   const double support = filterscale;  // bilinear support 1.0 · filterscale
   PilWindow w;
-  w.center = dmul(static_cast<double>(d) + 0.5, scale);
-  w.ss = ddiv(1.0, filterscale);
-  int32_t lo = static_cast<int32_t>(dadd(dsub(w.center, support), 0.5));
+  w.center = exact_mul(static_cast<double>(d) + 0.5, scale);
+  w.ss = exact_div(1.0, filterscale);
+  int32_t lo = static_cast<int32_t>(exact_add(exact_sub(w.center, support), 0.5));
   if (lo < 0) lo = 0;
-  int32_t hi = static_cast<int32_t>(dadd(dadd(w.center, support), 0.5));
+  int32_t hi = static_cast<int32_t>(exact_add(exact_add(w.center, support), 0.5));
   if (hi > in_size) hi = in_size;
   w.first = lo;
   w.count = hi - lo;
   w.total = 0.0;
-  for (int32_t k = 0; k < w.count; ++k) w.total = dadd(w.total, pil_raw_weight(w, k));
+  for (int32_t k = 0; k < w.count; ++k) w.total = exact_add(w.total, pil_raw_weight(w, k));
   return w;
 }
 
 // Pillow's normalised 22-bit fixed-point weight k of a window (normalize_coeffs_8bpc).
 P3D_HD int32_t pil_weight(const PilWindow& w, int32_t k) {
   double v = pil_raw_weight(w, k);
-  if (w.total != 0.0) v = ddiv(v, w.total);
-  const double scaled = dmul(v, static_cast<double>(1 << 22));  // exact: power of two
+  if (w.total != 0.0) v = exact_div(v, w.total);
+  const double scaled = exact_mul(v, static_cast<double>(1 << 22));  // exact: power of two
   return v < 0.0 ? static_cast<int32_t>(scaled - 0.5) : static_cast<int32_t>(scaled + 0.5);
 }
 
@@ -278,10 +262,10 @@ P3D_HD void align_pillow_pixel(const uint8_t* batch_src, const AlignItemParams& 
   int32_t acc[4] = {1 << 21, 1 << 21, 1 << 21, 1 << 21};
   for (int32_t j = 0; j < wy.count; ++j) {
     const int32_t ky = pil_weight(wy, j);
-    const int32_t sy = pil_coord(dadd(static_cast<double>(wy.first + j) + 0.5, p.pil_dy));
+    const int32_t sy = pil_coord(exact_add(static_cast<double>(wy.first + j) + 0.5, p.pil_dy));
     int32_t h[4] = {1 << 21, 1 << 21, 1 << 21, 1 << 21};
     for (int32_t i = 0; i < wx.count; ++i) {
-      const int32_t sx = pil_coord(dadd(static_cast<double>(wx.first + i) + 0.5, p.pil_dx));
+      const int32_t sx = pil_coord(exact_add(static_cast<double>(wx.first + i) + 0.5, p.pil_dx));
       if (sx < 0 || sy < 0 || sx >= p.src_w || sy >= p.src_h) continue;  // moved pixel is 0
       const int32_t k = cached ? kx[i] : pil_weight(wx, i);
       const uint8_t* px = src + (static_cast<int64_t>(sy) * p.src_w + sx) * channels;

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 
+#include "kernels/exact_float.h"
 #include "kernels/host_device.h"
 
 #if !defined(__CUDA_ARCH__)
@@ -49,25 +50,8 @@ struct CropBatchParams {
 
 namespace crop_math {
 
-#if defined(__CUDA_ARCH__)
-P3D_HD float fmul(float a, float b) { return __fmul_rn(a, b); }
-P3D_HD float fadd(float a, float b) { return __fadd_rn(a, b); }
-P3D_HD float fsub(float a, float b) { return __fsub_rn(a, b); }
-P3D_HD double dmul(double a, double b) { return __dmul_rn(a, b); }
-P3D_HD double dadd(double a, double b) { return __dadd_rn(a, b); }
-P3D_HD int32_t round_even(float x) { return __float2int_rn(x); }
-P3D_HD int32_t floor_int(double x) { return static_cast<int32_t>(floor(x)); }
-#else
-// On the host the translation units that loop over these (kernels/cpu/crop_resample.cpp)
-// switch FMA contraction off, so plain operators round each step.
-inline float fmul(float a, float b) { return a * b; }
-inline float fadd(float a, float b) { return a + b; }
-inline float fsub(float a, float b) { return a - b; }
-inline double dmul(double a, double b) { return a * b; }
-inline double dadd(double a, double b) { return a + b; }
-inline int32_t round_even(float x) { return static_cast<int32_t>(std::nearbyint(x)); }
-inline int32_t floor_int(double x) { return static_cast<int32_t>(std::floor(x)); }
-#endif
+// Every float step below is exactly rounded (kernels/exact_float.h), so the CPU loops and
+// the CUDA kernels give the same bits whatever contraction flags their files use.
 
 P3D_HD int32_t clamp_index(int32_t i, int32_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
 
@@ -75,16 +59,23 @@ P3D_HD int32_t clamp_index(int32_t i, int32_t n) { return i < 0 ? 0 : (i >= n ? 
 // saturate_cast<short>(w · 2048) rounds half to even.
 P3D_HD void cubic_weights(float x, int32_t w[4]) {
   const float a = -0.75f;
-  const float x1 = fadd(x, 1.f);
+  const float x1 = exact_add(x, 1.f);
   const float c0 =
-      fsub(fmul(fadd(fmul(fsub(fmul(a, x1), fmul(5.f, a)), x1), fmul(8.f, a)), x1), fmul(4.f, a));
-  const float c1 = fadd(fmul(fmul(fsub(fmul(fadd(a, 2.f), x), fadd(a, 3.f)), x), x), 1.f);
-  const float y = fsub(1.f, x);
-  const float c2 = fadd(fmul(fmul(fsub(fmul(fadd(a, 2.f), y), fadd(a, 3.f)), y), y), 1.f);
-  const float c3 = fsub(fsub(fsub(1.f, c0), c1), c2);
+      exact_sub(exact_mul(exact_add(exact_mul(exact_sub(exact_mul(a, x1), exact_mul(5.f, a)), x1),
+                                    exact_mul(8.f, a)),
+                          x1),
+                exact_mul(4.f, a));
+  const float c1 = exact_add(
+      exact_mul(exact_mul(exact_sub(exact_mul(exact_add(a, 2.f), x), exact_add(a, 3.f)), x), x),
+      1.f);
+  const float y = exact_sub(1.f, x);
+  const float c2 = exact_add(
+      exact_mul(exact_mul(exact_sub(exact_mul(exact_add(a, 2.f), y), exact_add(a, 3.f)), y), y),
+      1.f);
+  const float c3 = exact_sub(exact_sub(exact_sub(1.f, c0), c1), c2);
   const float c[4] = {c0, c1, c2, c3};
   for (int k = 0; k < 4; ++k) {
-    int32_t q = round_even(fmul(c[k], 2048.f));
+    int32_t q = round_half_even(exact_mul(c[k], 2048.f));
     w[k] = q < -32768 ? -32768 : (q > 32767 ? 32767 : q);
   }
 }
@@ -97,11 +88,12 @@ struct CubicTap {
 };
 
 P3D_HD CubicTap cubic_tap(int32_t d, double scale) {
-  const float f = static_cast<float>(dadd(dmul(static_cast<double>(d) + 0.5, scale), -0.5));
+  const float f =
+      static_cast<float>(exact_add(exact_mul(static_cast<double>(d) + 0.5, scale), -0.5));
   const int32_t s = floor_int(f);
   CubicTap t;
   t.first = s - 1;
-  cubic_weights(fsub(f, static_cast<float>(s)), t.w);
+  cubic_weights(exact_sub(f, static_cast<float>(s)), t.w);
   return t;
 }
 
@@ -129,16 +121,16 @@ P3D_HD void cubic_resized_pixel(const uint8_t* src, int32_t src_w, int32_t src_h
   for (int k = 3; k >= 0; --k) {
     const uint8_t* row =
         src + static_cast<int64_t>(clamp_index(ty.first + k, src_h)) * src_w * channels;
-    const float b = fmul(static_cast<float>(ty.w[k]), 1.f / (2048.f * 2048.f));
+    const float b = exact_mul(static_cast<float>(ty.w[k]), 1.f / (2048.f * 2048.f));
     for (int32_t ch = 0; ch < channels; ++ch) {
       int32_t sum = 0;  // the horizontal pass, exact in int
       for (int j = 0; j < 4; ++j) sum += row[column[j] + ch] * tx.w[j];
-      acc[ch] = k == 3 ? fmul(static_cast<float>(sum), b)
-                       : fadd(fmul(static_cast<float>(sum), b), acc[ch]);
+      acc[ch] = k == 3 ? exact_mul(static_cast<float>(sum), b)
+                       : exact_add(exact_mul(static_cast<float>(sum), b), acc[ch]);
     }
   }
   for (int32_t ch = 0; ch < channels; ++ch) {
-    const int32_t v = round_even(acc[ch]);
+    const int32_t v = round_half_even(acc[ch]);
     out[ch] = static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
   }
 }
@@ -147,7 +139,7 @@ P3D_HD void cubic_resized_pixel(const uint8_t* src, int32_t src_w, int32_t src_h
 P3D_HD int32_t nearest_source_index(int32_t d, int32_t src, int32_t dst) {
   using namespace crop_math;
   const double inv = 1.0 / (static_cast<double>(dst) / static_cast<double>(src));
-  const int32_t s = floor_int(dmul(static_cast<double>(d), inv));
+  const int32_t s = floor_int(exact_mul(static_cast<double>(d), inv));
   return s < src - 1 ? s : src - 1;
 }
 

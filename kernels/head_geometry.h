@@ -10,8 +10,8 @@
 //     crop projection (px, py up), with TensorFlow's arithmetic: corners floor / floor + 1
 //     clipped to the image, weights from the clipped corners (so they are not a partition of
 //     unity outside the image, as in the original), sum in add_n order.
-// Products are rounded before each addition (raster_mul), so no FMA contraction makes the
-// backends differ.
+// Products are rounded before each addition (exact_mul, kernels/exact_float.h), so no FMA
+// contraction makes the backends differ.
 #pragma once
 
 #include <cstdint>
@@ -45,8 +45,8 @@ P3D_HD void hair_vertex(const HairBackprojectParams& p, const int32_t* points, c
   const float d = depth[v * p.width + u];
   const float uc = static_cast<float>(u) + 0.5f;
   const float vc = static_cast<float>(p.height) - (static_cast<float>(v) + 0.5f);
-  xyz[0] = raster_mul(d, uc - p.camera.cx) / p.camera.focal;
-  xyz[1] = raster_mul(d, vc - p.camera.cy) / p.camera.focal;
+  xyz[0] = exact_mul(d, uc - p.camera.cx) / p.camera.focal;
+  xyz[1] = exact_mul(d, vc - p.camera.cy) / p.camera.focal;
   xyz[2] = 10.f - d;
   const uint8_t* c = crop + 3 * (static_cast<int64_t>(v) * p.width + u);
   bgr[0] = c[0];
@@ -64,19 +64,19 @@ P3D_HD void tf_bilinear_sample(const uint8_t* img, int32_t width, int32_t height
   const int32_t y0 = head_clip(fy, height - 1), y1 = head_clip(fy + 1, height - 1);
   const float x0f = static_cast<float>(x0), x1f = static_cast<float>(x1);
   const float y0f = static_cast<float>(y0), y1f = static_cast<float>(y1);
-  const float wa = raster_mul(x1f - x, y1f - y);
-  const float wb = raster_mul(x1f - x, y - y0f);
-  const float wc = raster_mul(x - x0f, y1f - y);
-  const float wd = raster_mul(x - x0f, y - y0f);
+  const float wa = exact_mul(x1f - x, y1f - y);
+  const float wb = exact_mul(x1f - x, y - y0f);
+  const float wc = exact_mul(x - x0f, y1f - y);
+  const float wd = exact_mul(x - x0f, y - y0f);
   const uint8_t* ia = img + 3 * (static_cast<int64_t>(y0) * width + x0);
   const uint8_t* ib = img + 3 * (static_cast<int64_t>(y1) * width + x0);
   const uint8_t* ic = img + 3 * (static_cast<int64_t>(y0) * width + x1);
   const uint8_t* id = img + 3 * (static_cast<int64_t>(y1) * width + x1);
   for (int c = 0; c < 3; ++c) {
-    const float a = raster_mul(wa, static_cast<float>(ia[c]));
-    const float b = raster_mul(wb, static_cast<float>(ib[c]));
-    const float cc = raster_mul(wc, static_cast<float>(ic[c]));
-    const float dd = raster_mul(wd, static_cast<float>(id[c]));
+    const float a = exact_mul(wa, static_cast<float>(ia[c]));
+    const float b = exact_mul(wb, static_cast<float>(ib[c]));
+    const float cc = exact_mul(wc, static_cast<float>(ic[c]));
+    const float dd = exact_mul(wd, static_cast<float>(id[c]));
     out[c] = ((a + b) + cc) + dd;
   }
 }

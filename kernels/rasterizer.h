@@ -51,6 +51,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/exact_float.h"
 #include "kernels/host_device.h"
 
 namespace p3d {
@@ -70,25 +71,6 @@ constexpr int32_t kRasterMaxImageSide = 16384;
 constexpr uint64_t kRasterEmptyKey = ~uint64_t{0};
 
 // ---- exact float helpers -----------------------------------------------------------------
-
-// a * b rounded to float before any use, so no compiler fuses it into an FMA with a later
-// addition: both backends and the original's g++ build then round identically.
-P3D_HD float raster_mul(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#elif (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-  float p = a * b;
-  asm("" : "+x"(p));  // opaque to the optimiser: p is a rounded float here
-  return p;
-#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
-  float p = a * b;
-  asm("" : "+w"(p));
-  return p;
-#else
-  volatile float p = a * b;
-  return p;
-#endif
-}
 
 P3D_HD uint32_t raster_float_bits(float f) {
 #if defined(__CUDA_ARCH__)
@@ -117,12 +99,12 @@ struct Vec3f {
 };
 
 P3D_HD Vec3f raster_cross(Vec3f a, Vec3f b) {
-  return {raster_mul(a.y, b.z) - raster_mul(a.z, b.y), raster_mul(a.z, b.x) - raster_mul(a.x, b.z),
-          raster_mul(a.x, b.y) - raster_mul(a.y, b.x)};
+  return {exact_mul(a.y, b.z) - exact_mul(a.z, b.y), exact_mul(a.z, b.x) - exact_mul(a.x, b.z),
+          exact_mul(a.x, b.y) - exact_mul(a.y, b.x)};
 }
 
 P3D_HD Vec3f raster_normalized(Vec3f v) {
-  const float norm = sqrtf(raster_mul(v.x, v.x) + raster_mul(v.y, v.y) + raster_mul(v.z, v.z));
+  const float norm = sqrtf(exact_mul(v.x, v.x) + exact_mul(v.y, v.y) + exact_mul(v.z, v.z));
   return {v.x / norm, v.y / norm, v.z / norm};
 }
 
@@ -131,8 +113,8 @@ P3D_HD Mat4 mat4_mul(const Mat4& a, const Mat4& b) {
   Mat4 c;
   for (int r = 0; r < 4; ++r)
     for (int col = 0; col < 4; ++col) {
-      float s = raster_mul(a.m[4 * r], b.m[col]);
-      for (int k = 1; k < 4; ++k) s = s + raster_mul(a.m[4 * r + k], b.m[4 * k + col]);
+      float s = exact_mul(a.m[4 * r], b.m[col]);
+      for (int k = 1; k < 4; ++k) s = s + exact_mul(a.m[4 * r + k], b.m[4 * k + col]);
       c.m[4 * r + col] = s;
     }
   return c;
@@ -160,10 +142,10 @@ P3D_HD Mat4 look_at(Vec3f eye, Vec3f center, Vec3f world_up) {
 // aspect = width / height. Float steps as the original: 1 / tan(fov_y · (pi / 360)).
 P3D_HD Mat4 perspective(float aspect, float fov_y_degrees, float near_clip, float far_clip) {
   const float pi_over_360 = static_cast<float>(3.14159265358979323846 / 360.0);
-  const float focal_y = 1.0f / tanf(raster_mul(fov_y_degrees, pi_over_360));
+  const float focal_y = 1.0f / tanf(exact_mul(fov_y_degrees, pi_over_360));
   const float depth_range = far_clip - near_clip;
   const float p22 = -(far_clip + near_clip) / depth_range;
-  const float p23 = raster_mul(-2.0f, raster_mul(far_clip, near_clip) / depth_range);
+  const float p23 = exact_mul(-2.0f, exact_mul(far_clip, near_clip) / depth_range);
   return {{focal_y / aspect, 0.f, 0.f, 0.f,  //
            0.f, focal_y, 0.f, 0.f,           //
            0.f, 0.f, p22, p23,               //
@@ -175,7 +157,7 @@ P3D_HD Mat4 perspective(float aspect, float fov_y_degrees, float near_clip, floa
 inline float fov_y_from_focal(float focal, int32_t image_height) {
   const float half = static_cast<float>(image_height / 2);
   const float pi = static_cast<float>(3.14159265358979323846);
-  return raster_mul(2.0f * atan2f(half, focal) / pi, 180.0f);
+  return exact_mul(2.0f * atan2f(half, focal) / pi, 180.0f);
 }
 
 // A rasterizer camera: the clip-from-world matrix and the NDC shift of the principal point.
@@ -294,7 +276,7 @@ P3D_HD ScreenVertex project_vertex(const float* camera, const float* v, int32_t 
   for (int r = 0; r < 4; ++r) {
     const float* row = camera + 4 * r;
     clip[r] =
-        ((raster_mul(v[0], row[0]) + raster_mul(v[1], row[1])) + raster_mul(v[2], row[2])) + row[3];
+        ((exact_mul(v[0], row[0]) + exact_mul(v[1], row[1])) + exact_mul(v[2], row[2])) + row[3];
   }
   ScreenVertex s{0.f, 0.f, 0.f, 0.f};
   const float w = clip[3];
@@ -395,8 +377,8 @@ P3D_HD bool setup_triangle(const ScreenVertex& a, const ScreenVertex& b, const S
   if (first_y > t->bottom) t->bottom = static_cast<int32_t>(first_y);
   if (end_y < t->top) t->top = static_cast<int32_t>(end_y);
   if (t->left >= t->right || t->bottom >= t->top) return false;
-  t->twice_area = raster_mul(t->x[2] - t->x[0], t->y[1] - t->y[0]) -
-                  raster_mul(t->y[2] - t->y[0], t->x[1] - t->x[0]);
+  t->twice_area = exact_mul(t->x[2] - t->x[0], t->y[1] - t->y[0]) -
+                  exact_mul(t->y[2] - t->y[0], t->x[1] - t->x[0]);
   return t->twice_area != 0.f && raster_finite(t->twice_area);
 }
 
@@ -433,12 +415,12 @@ P3D_HD PixelSample sample_triangle(const TriangleSetup& t, int32_t ix, int32_t i
   const float px = static_cast<float>(ix) + 0.5f;
   const float py = static_cast<float>(iy) + 0.5f;
   PixelSample s;
-  s.b[0] = (raster_mul(px - t.x[1], t.y[2] - t.y[1]) - raster_mul(py - t.y[1], t.x[2] - t.x[1])) /
+  s.b[0] = (exact_mul(px - t.x[1], t.y[2] - t.y[1]) - exact_mul(py - t.y[1], t.x[2] - t.x[1])) /
            t.twice_area;
-  s.b[1] = (raster_mul(px - t.x[2], t.y[0] - t.y[2]) - raster_mul(py - t.y[2], t.x[0] - t.x[2])) /
+  s.b[1] = (exact_mul(px - t.x[2], t.y[0] - t.y[2]) - exact_mul(py - t.y[2], t.x[0] - t.x[2])) /
            t.twice_area;
   s.b[2] = 1.0f - s.b[0] - s.b[1];
-  s.z = (raster_mul(s.b[0], t.z[0]) + raster_mul(s.b[1], t.z[1])) + raster_mul(s.b[2], t.z[2]);
+  s.z = (exact_mul(s.b[0], t.z[0]) + exact_mul(s.b[1], t.z[1])) + exact_mul(s.b[2], t.z[2]);
   return s;
 }
 
@@ -508,7 +490,7 @@ P3D_HD void resolve_pixel(const RasterizeParams& p, const RasterizeInputs& in,
     const PixelSample s = sample_triangle(t, ix, iy);
     z = s.z;
     float w[3];
-    for (int i = 0; i < 3; ++i) w[i] = raster_mul(s.b[i], t.inv_w[i]);
+    for (int i = 0; i < 3; ++i) w[i] = exact_mul(s.b[i], t.inv_w[i]);
     const float sum = (w[0] + w[1]) + w[2];
     const float denom = sum > kRasterMinReweighting ? sum : kRasterMinReweighting;
     for (int i = 0; i < 3; ++i) c[i] = w[i] / denom;
@@ -524,17 +506,17 @@ P3D_HD void resolve_pixel(const RasterizeParams& p, const RasterizeInputs& in,
       for (int32_t k = 0; k < p.channels; ++k) dst[k] = p.background;
       return;
     }
-    float alpha = (raster_mul(2.0f, c[0]) + raster_mul(2.0f, c[1])) + raster_mul(2.0f, c[2]);
+    float alpha = (exact_mul(2.0f, c[0]) + exact_mul(2.0f, c[1])) + exact_mul(2.0f, c[2]);
     alpha = alpha < 0.f ? 0.f : (alpha > 1.f ? 1.f : alpha);
-    const float keep_background = raster_mul(1.0f - alpha, p.background);
+    const float keep_background = exact_mul(1.0f - alpha, p.background);
     const int64_t image_base = static_cast<int64_t>(n) * p.vertex_count;
     const float* a0 = in.attributes + (image_base + vid[0]) * p.channels;
     const float* a1 = in.attributes + (image_base + vid[1]) * p.channels;
     const float* a2 = in.attributes + (image_base + vid[2]) * p.channels;
     for (int32_t k = 0; k < p.channels; ++k) {
       const float value =
-          (raster_mul(c[0], a0[k]) + raster_mul(c[1], a1[k])) + raster_mul(c[2], a2[k]);
-      dst[k] = raster_mul(alpha, value) + keep_background;
+          (exact_mul(c[0], a0[k]) + exact_mul(c[1], a1[k])) + exact_mul(c[2], a2[k]);
+      dst[k] = exact_mul(alpha, value) + keep_background;
     }
   }
 }

@@ -16,23 +16,10 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/exact_float.h"
 #include "kernels/host_device.h"
 
 namespace p3d {
-
-// a * b rounded to float before it is used, so the compiler cannot fuse it into an FMA.
-P3D_HD float resize_mul_rounded(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#elif (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-  float p = a * b;
-  asm("" : "+x"(p));  // opaque to the optimiser: p is a rounded float here
-  return p;
-#else
-  volatile float p = a * b;
-  return p;
-#endif
-}
 
 // Source row/column of a bilinear sample and the weight of `upper`.
 struct ResizeTap {
@@ -46,9 +33,8 @@ struct ResizeTap {
 // and it keeps any float edge case from reading past the image.
 P3D_HD ResizeTap resize_bilinear_tap(int32_t i, float scale, int32_t in_size,
                                      bool half_pixel_centers) {
-  const float in = half_pixel_centers
-                       ? resize_mul_rounded(static_cast<float>(i) + 0.5f, scale) - 0.5f
-                       : resize_mul_rounded(static_cast<float>(i), scale);
+  const float in = half_pixel_centers ? exact_mul(static_cast<float>(i) + 0.5f, scale) - 0.5f
+                                      : exact_mul(static_cast<float>(i), scale);
   const float in_floor = floorf(in);
   int32_t lower = static_cast<int32_t>(in_floor);
   int32_t upper = static_cast<int32_t>(ceilf(in));
@@ -73,9 +59,9 @@ P3D_HD int32_t resize_nearest_index(int32_t i, float scale, int32_t in_size, boo
 // CPU kernel runs this same arithmetic split into a horizontal and a vertical pass.
 P3D_HD float resize_bilinear_blend(float top_left, float top_right, float bottom_left,
                                    float bottom_right, float x_lerp, float y_lerp) {
-  const float top = top_left + resize_mul_rounded(top_right - top_left, x_lerp);
-  const float bottom = bottom_left + resize_mul_rounded(bottom_right - bottom_left, x_lerp);
-  return top + resize_mul_rounded(bottom - top, y_lerp);
+  const float top = top_left + exact_mul(top_right - top_left, x_lerp);
+  const float bottom = bottom_left + exact_mul(bottom_right - bottom_left, x_lerp);
+  return top + exact_mul(bottom - top, y_lerp);
 }
 
 }  // namespace p3d

@@ -11,17 +11,17 @@
 #include <string>
 
 #include "kernels/cuda/check.h"
-#include "engine/cuda/cuda_owners.h"
-#include "kernels/error.h"
 #include "kernels/cuda/face3dmm.h"
+#include "kernels/cuda/owners.h"
+#include "kernels/error.h"
 #include "pipeline/face_reconstruction_impl.h"
 
 namespace p3d {
 namespace {
 
-using cuda_backend::CublasHandle;
-using cuda_backend::DeviceBuffer;
-using cuda_backend::Stream;
+using cuda::CublasHandle;
+using cuda::DeviceBuffer;
+using cuda::Stream;
 
 constexpr size_t kCublasWorkspace = size_t{4} << 20;
 
@@ -44,12 +44,16 @@ class Scratch {
   std::unique_ptr<DeviceBuffer> buffer_;
 };
 
+// Queues the copy on the compute stream: a plain cudaMemcpy from pageable memory runs on the
+// legacy stream and may return before its DMA lands, and our non-blocking stream does not
+// wait for the legacy one, so the first kernels could read a half-copied basis. The caller
+// synchronises `stream` before `host` may go.
 template <typename T>
-std::unique_ptr<DeviceBuffer> upload_vector(const std::vector<T>& host) {
+std::unique_ptr<DeviceBuffer> upload_vector(const std::vector<T>& host, cudaStream_t stream) {
   auto buffer = std::make_unique<DeviceBuffer>(host.size() * sizeof(T));
   if (!host.empty())
-    P3D_CUDA_CHECK(
-        cudaMemcpy(buffer->get(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+    P3D_CUDA_CHECK(cudaMemcpyAsync(buffer->get(), host.data(), host.size() * sizeof(T),
+                                   cudaMemcpyHostToDevice, stream));
   return buffer;
 }
 
@@ -61,13 +65,15 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
     stream_ = std::make_unique<Stream>();
     workspace_ = std::make_unique<DeviceBuffer>(kCublasWorkspace);
     cublas_ = std::make_unique<CublasHandle>(stream_->get(), workspace_->get(), kCublasWorkspace);
-    shape_basis_ = upload_vector(model.shape_basis);
-    mean_centred_ = upload_vector(model.mean_centred);
-    mean_raw_ = upload_vector(model.mean_raw);
-    tex_basis_ = upload_vector(model.tex_basis);
-    mean_tex_ = upload_vector(model.mean_tex);
-    triangles_ = upload_vector(model.triangles);
-    point_buf_ = upload_vector(model.point_buf);
+    const cudaStream_t s = stream_->get();
+    shape_basis_ = upload_vector(model.shape_basis, s);
+    mean_centred_ = upload_vector(model.mean_centred, s);
+    mean_raw_ = upload_vector(model.mean_raw, s);
+    tex_basis_ = upload_vector(model.tex_basis, s);
+    mean_tex_ = upload_vector(model.mean_tex, s);
+    triangles_ = upload_vector(model.triangles, s);
+    point_buf_ = upload_vector(model.point_buf, s);
+    P3D_CUDA_CHECK(cudaStreamSynchronize(s));  // the model is resident before run() is called
   }
 
   ~CudaFaceReconstructor() override {
@@ -171,10 +177,11 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
     cudaStream_t s = stream_->get();
     float* d_projection = projection_.as<float>(static_cast<size_t>(batch) * v * 2);
     double* d_moments = moments_.as<double>(out.size());
+    double* d_partials = moment_partials_.as<double>(cuda::face_pos_moments_partials(batch, v));
     P3D_CUDA_CHECK(cudaMemcpyAsync(d_projection, projection, sizeof(float) * batch * v * 2,
                                    cudaMemcpyHostToDevice, s));
     cuda::face_pos_moments(batch, v, d_projection, static_cast<const float*>(mean_raw_->get()),
-                           d_moments, s);
+                           d_partials, d_moments, s);
     P3D_CUDA_CHECK(cudaMemcpyAsync(out.data(), d_moments, sizeof(double) * out.size(),
                                    cudaMemcpyDeviceToHost, s));
     P3D_CUDA_CHECK(cudaStreamSynchronize(s));
@@ -196,7 +203,7 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
   std::unique_ptr<DeviceBuffer> shape_basis_, mean_centred_, mean_raw_, tex_basis_, mean_tex_,
       triangles_, point_buf_;
   Scratch coeffs_, cameras_, canonical_, posed_, projection_, albedo_, tri_normals_, colors_,
-      moments_;
+      moments_, moment_partials_;
 };
 
 }  // namespace

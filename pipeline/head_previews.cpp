@@ -60,8 +60,8 @@ CanvasPlacement place(const std::array<float, 5>& crop_param) {
   p.y0 = std::min(canvas_y, kCanvasH);
   p.y1 = std::clamp(canvas_y + kHeadCropSize - p.img_y, p.y0, kCanvasH);
   // np.round(canvas.shape[1] * scale): a float32 product, rounded half to even.
-  p.w = static_cast<int32_t>(std::nearbyint(raster_mul(static_cast<float>(kCanvasW), scale)));
-  p.h = static_cast<int32_t>(std::nearbyint(raster_mul(static_cast<float>(kCanvasH), scale)));
+  p.w = static_cast<int32_t>(std::nearbyint(exact_mul(static_cast<float>(kCanvasW), scale)));
+  p.h = static_cast<int32_t>(std::nearbyint(exact_mul(static_cast<float>(kCanvasH), scale)));
   P3D_CHECK(p.w > 0 && p.h > 0, "restore overlay: crop_param scale ", scale,
             " shrinks the canvas to nothing");
   p.inv_fx = 1.0 / (static_cast<double>(p.w) / kCanvasW);
@@ -266,9 +266,9 @@ ImageU8 restore_overlay(const ImageU8& photo, const std::array<float, 5>& crop_p
     for (int level = 0; level < 256; ++level) {
       const float raw = static_cast<float>(level), mf = 1.f;
       const float tint = ch == 2 ? 256.f : 0.f;  // color_mask[:, :, -1] = 256
-      const float keep = raster_mul(raw, 1.f - mf);
-      const float dim = raster_mul(raster_mul(raw, mf), 0.8f);
-      const float red = raster_mul(raster_mul(tint, mf), 0.2f);
+      const float keep = exact_mul(raw, 1.f - mf);
+      const float dim = exact_mul(exact_mul(raw, mf), 0.8f);
+      const float red = exact_mul(exact_mul(tint, mf), 0.2f);
       table[ch][level] = static_cast<uint8_t>((keep + dim) + red);
     }
   ImageU8 out = photo;

@@ -28,6 +28,7 @@
 #include "pipeline/image_io.h"
 #include "pipeline/landmarks.h"
 #include "tests/alignment_fixture.h"
+#include "tests/support/require_cuda.h"
 
 namespace p3d {
 namespace {
@@ -228,8 +229,7 @@ TEST_F(AlignmentOracle, MatchesTheOriginalOnTheSeedPortraits) {
 }
 
 TEST_F(AlignmentOracle, CudaMatchesCpu) {
-  std::string reason;
-  if (!cuda_available(&reason)) GTEST_SKIP() << "CUDA unavailable: " << reason;
+  P3D_SKIP_WITHOUT_CUDA();
   std::vector<ImageU8> photos;
   std::vector<FaceAlignment> plans;
   for (const JsonValue& ex : fixture_.at("examples").as_array()) {
@@ -510,8 +510,7 @@ TEST(AlignImages, CudaOnAMachineWithoutItSaysWhy) {
 }
 
 TEST(AlignImages, CudaMatchesCpuOnSyntheticBatches) {
-  std::string reason;
-  if (!cuda_available(&reason)) GTEST_SKIP() << "CUDA unavailable: " << reason;
+  P3D_SKIP_WITHOUT_CUDA();
   const ImageU8 a = test::synthetic_photo(833, 1202), b = noise_photo(500, 600, 9);
   const AlignmentReference ref = scatter_reference();
   std::vector<FaceAlignment> plans;

@@ -22,6 +22,7 @@
 #include "tests/support/compare.h"
 #include "tests/support/naive_reference.h"
 #include "tests/support/op_cases.h"
+#include "tests/support/require_cuda.h"
 
 namespace p3d::test {
 namespace {
@@ -118,7 +119,7 @@ class CudaVsCpu : public ::testing::TestWithParam<CaseParam> {};
 TEST_P(CudaVsCpu, Agrees) {
   std::string reason;
   Backend* cuda = cuda_backend(&reason);
-  if (!cuda) GTEST_SKIP() << reason;
+  if (!cuda) P3D_CUDA_SKIP(reason);
   expect_backends_agree(*GetParam().c, *cuda, cpu_backend());
 }
 

@@ -8,27 +8,30 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "engine/backend.h"
+#include "engine/executor.h"
+#include "engine/graph.h"
+#include "engine/resnet50.h"
 #include "kernels/error.h"
+#include "tests/support/require_cuda.h"
 
 #if defined(P3D_WITH_CUDA)
 #include "kernels/cuda/check.h"
-#include "engine/cuda/direct_conv.h"
+#include "kernels/cuda/conv2d.h"
 #endif
 
 namespace p3d {
 namespace {
 
-// Skips the current test, with cuda_available()'s reason, when there is no usable GPU.
-#define SKIP_WITHOUT_CUDA()                                 \
-  do {                                                      \
-    std::string reason_;                                    \
-    if (!cuda_available(&reason_)) GTEST_SKIP() << reason_; \
-  } while (0)
+// Skips the current test, with cuda_available()'s reason, when there is no usable GPU
+// (fails it under P3D_REQUIRE_CUDA=1).
+#define SKIP_WITHOUT_CUDA() P3D_SKIP_WITHOUT_CUDA()
 
 std::vector<float> random_values(size_t count, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -67,6 +70,21 @@ TEST(CudaAvailability, AnswersWithoutCrashing) {
     EXPECT_THROW(make_cuda_backend(0), Error);
   }
   EXPECT_EQ(cuda_available(nullptr), available);  // a null reason is allowed
+}
+
+// P3D_REQUIRE_CUDA=1 turns a CUDA test's skip into a failure: this binary's own GPU-only
+// test, run again in a child process, exits non-zero with it and zero without it.
+TEST(CudaAvailability, RequireCudaTurnsTheSkipIntoAFailure) {
+  if (cuda_available()) GTEST_SKIP() << "a GPU answers here: the GPU tests run, nothing to turn";
+  const std::string self = "'" + std::filesystem::read_symlink("/proc/self/exe").string() +
+                           "' --gtest_filter=CudaBackend.UploadDownloadRoundTrip";
+  const std::string quiet = " > /dev/null 2>&1";
+  EXPECT_EQ(std::system(("env -u P3D_REQUIRE_CUDA " + self + quiet).c_str()), 0)
+      << "without P3D_REQUIRE_CUDA the test should skip (exit 0)";
+  EXPECT_NE(std::system(("env P3D_REQUIRE_CUDA=1 " + self + quiet).c_str()), 0)
+      << "with P3D_REQUIRE_CUDA=1 the test should fail";
+  EXPECT_EQ(std::system(("env P3D_REQUIRE_CUDA=0 " + self + quiet).c_str()), 0)
+      << "P3D_REQUIRE_CUDA=0 means not required";
 }
 
 #if defined(P3D_WITH_CUDA)
@@ -289,9 +307,9 @@ TEST(CudaBackend, DirectConvFallbackMatchesNaive) {
     Tensor dres = gpu->to_device(host_tensor(out_shape, residual));
     Tensor dy = gpu->empty(out_shape, DType::F32);
     gpu->synchronize();
-    cuda_backend::direct_conv2d(
-        p, dx.data<float>(), dw.data<float>(), p.has_bias ? db.data<float>() : nullptr,
-        p.has_residual ? dres.data<float>() : nullptr, dy.data<float>(), nullptr);
+    cuda::direct_conv2d(p, dx.data<float>(), dw.data<float>(),
+                        p.has_bias ? db.data<float>() : nullptr,
+                        p.has_residual ? dres.data<float>() : nullptr, dy.data<float>(), nullptr);
     P3D_CUDA_CHECK(cudaDeviceSynchronize());
     SCOPED_TRACE(testing::Message() << "groups " << p.groups << " dilation " << p.dilation_h);
     expect_close(values_of(gpu->to_host(dy)), naive_conv2d(p, x, w, bias, residual), 1e-4f);
@@ -359,6 +377,86 @@ TEST(CudaBackend, ConvTranspose2dAsymmetricPaddingCrop) {
                    1e-4f);
     }
   }
+}
+
+#if defined(P3D_WITH_CUDA)
+// The transposed conv's direct fallback (no cuDNN plan ran), called directly as above:
+// strides 1 and 2, asymmetric padding both ways, bias + residual + ReLU, in place.
+TEST(CudaBackend, DirectConvTranspose2dMatchesNaive) {
+  SKIP_WITHOUT_CUDA();
+  auto gpu = make_cuda_backend(0);
+  struct Case {
+    int out_h, out_w, k, stride, top, left, bottom, right;
+    bool fused, in_place;
+  };
+  const Case cases[] = {{8, 6, 3, 2, 0, 0, 1, 1, false, false},
+                        {8, 8, 4, 2, 1, 1, 1, 1, true, false},
+                        {7, 9, 3, 2, 1, 1, 1, 1, true, true},
+                        {6, 6, 3, 1, 2, 0, 0, 2, true, true}};
+  uint32_t seed = 400;
+  for (const Case& c : cases) {
+    ConvTranspose2dParams p{};
+    p.batch = 2;
+    p.out_h = c.out_h;
+    p.out_w = c.out_w;
+    p.out_c = 5;
+    p.in_c = 7;
+    p.kernel_h = p.kernel_w = c.k;
+    p.stride_h = p.stride_w = c.stride;
+    p.dilation_h = p.dilation_w = 1;
+    p.pad_top = c.top;
+    p.pad_left = c.left;
+    p.pad_bottom = c.bottom;
+    p.pad_right = c.right;
+    p.groups = 1;
+    p.in_h = conv_out_size(p.out_h, c.k, c.stride, 1, c.top, c.bottom);
+    p.in_w = conv_out_size(p.out_w, c.k, c.stride, 1, c.left, c.right);
+    p.has_bias = p.has_residual = c.fused;
+    p.activation = c.fused ? Unary::Relu : Unary::Identity;
+    const Shape out_shape{p.batch, p.out_h, p.out_w, p.out_c};
+    const auto x = random_values(static_cast<size_t>(p.batch) * p.in_h * p.in_w * p.in_c, ++seed);
+    const auto w = random_values(static_cast<size_t>(c.k) * c.k * p.out_c * p.in_c, ++seed);
+    const auto bias = random_values(static_cast<size_t>(p.out_c), ++seed);
+    const auto residual = random_values(static_cast<size_t>(out_shape.numel()), ++seed);
+    Tensor dx = gpu->to_device(host_tensor(Shape{p.batch, p.in_h, p.in_w, p.in_c}, x));
+    Tensor dw =
+        gpu->pack_conv_transpose_filter(p, host_tensor(Shape{c.k, c.k, p.out_c, p.in_c}, w));
+    Tensor db = gpu->to_device(host_tensor(Shape{p.out_c}, bias));
+    Tensor dres = gpu->to_device(host_tensor(out_shape, residual));
+    Tensor dy = c.in_place ? dres : gpu->empty(out_shape, DType::F32);
+    gpu->synchronize();
+    cuda::direct_conv_transpose2d(
+        p, dx.data<float>(), dw.data<float>(), p.has_bias ? db.data<float>() : nullptr,
+        p.has_residual ? dres.data<float>() : nullptr, dy.data<float>(), nullptr);
+    P3D_CUDA_CHECK(cudaDeviceSynchronize());
+    SCOPED_TRACE(testing::Message() << "out " << c.out_h << "x" << c.out_w << " stride " << c.stride
+                                    << " in_place " << c.in_place);
+    expect_close(values_of(gpu->to_host(dy)), naive_conv_transpose2d(p, x, w, bias, residual),
+                 1e-4f);
+  }
+}
+#endif
+
+// Every convolution of a ResNet-50 (the R-Net's backbone, slim's explicit padding folded
+// into the convs, so asymmetric pads included) must get a cuDNN plan: the direct kernel is
+// a fallback for odd shapes, and a silent fall to it here would cost the network most of
+// its speed. The plan kind is what `infer --profile` lists.
+TEST(CudaBackend, ResnetShapedConvsUseCudnn) {
+  SKIP_WITHOUT_CUDA();
+  auto gpu = make_cuda_backend(0);
+  Graph g;
+  Value x = g.input("input_imgs", {2, 224, 224, 3});
+  g.output(build_resnet50(g, x, Resnet50Options{}.width(0.25f).outputs(16)), "out");
+  Executor executor(std::move(g), *gpu);
+  executor.set_profiling(true);
+  executor.run({{"input_imgs", Tensor::empty(Shape{2, 224, 224, 3}, DType::F32)}});
+  int convs = 0;
+  for (const NodeTiming& t : executor.timings()) {
+    if (t.op != "Conv2d") continue;
+    ++convs;
+    EXPECT_EQ(t.kernel.rfind("cudnn", 0), 0u) << t.name << " runs on " << t.kernel;
+  }
+  EXPECT_EQ(convs, 53);
 }
 
 TEST(CudaBackend, MatmulTransposesAndBias) {

@@ -37,6 +37,7 @@
 #include "pipeline/hair_triangulation.h"
 #include "pipeline/mat_file.h"
 #include "tests/alignment_fixture.h"
+#include "tests/support/require_cuda.h"
 
 namespace p3d {
 namespace {
@@ -612,8 +613,7 @@ TEST(GridTriangulationSeed, CoversWhatDelaunayWithTheFilterCovers) {
 // ---- CUDA against the CPU -----------------------------------------------------------------
 
 TEST(GridTriangulationCuda, MatchesCpuExactly) {
-  std::string why;
-  if (!cuda_available(&why)) GTEST_SKIP() << "no CUDA device: " << why;
+  P3D_SKIP_WITHOUT_CUDA();
   // A batch of random masks of one size, then the seed masks one by one (their sizes vary).
   std::mt19937 rng(7);
   const int32_t n = 5, h = 37, w = 53;

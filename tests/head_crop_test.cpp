@@ -32,6 +32,7 @@
 #include "pipeline/head_crop.h"
 #include "pipeline/step1_record.h"
 #include "tests/face_record_fixture.h"
+#include "tests/support/require_cuda.h"
 
 namespace p3d {
 namespace {
@@ -259,8 +260,7 @@ TEST(HeadCrop, MaskSizeMustMatchThePhoto) {
 }
 
 TEST(HeadCropCuda, CropsAgreeWithCpuBitForBit) {
-  std::string reason;
-  if (!cuda_available(&reason)) GTEST_SKIP() << reason;
+  P3D_SKIP_WITHOUT_CUDA();
   std::mt19937 rng(5);
   std::vector<HeadCrop> crops(3);
   std::vector<std::vector<uint8_t>> photos, masks;

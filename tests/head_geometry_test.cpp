@@ -12,6 +12,7 @@
 #include "importer/npy.h"
 #include "kernels/cpu/head_geometry.h"
 #include "pipeline/head_geometry.h"
+#include "tests/support/require_cuda.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -76,8 +77,7 @@ TEST(HeadGeometry, MatchesTensorFlowOnTheOriginalsFormulas) {
 
 // The pipeline unit on a 256 crop: CPU and CUDA agree bit for bit (shared math, no FMA).
 TEST(HeadGeometry, CudaMatchesCpu) {
-  std::string reason;
-  if (!cuda_available(&reason)) GTEST_SKIP() << "no usable CUDA device: " << reason;
+  P3D_SKIP_WITHOUT_CUDA();
   std::vector<uint8_t> crop(256 * 256 * 3);
   std::vector<float> depth(256 * 256);
   for (size_t i = 0; i < crop.size(); ++i) crop[i] = static_cast<uint8_t>((i * 2654435761u) >> 24);

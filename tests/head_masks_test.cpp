@@ -31,12 +31,13 @@
 #include "kernels/error.h"
 #include "pipeline/head_masks.h"
 #include "pipeline/image_io.h"
+#include "tests/support/require_cuda.h"
 
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/cuda_owners.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/connected_components.h"
 #include "kernels/cuda/head_masks.h"
+#include "kernels/cuda/owners.h"
 #endif
 
 namespace p3d {
@@ -512,8 +513,7 @@ TEST(HeadMasksErrors, UnknownLabelsAsBackgroundIsTheOriginalsRule) {
 // ---- CUDA against CPU ---------------------------------------------------------------------------
 
 TEST(HeadMasksCuda, WholeUnitEqualsTheCpu) {
-  std::string reason;
-  if (!cuda_available(&reason)) GTEST_SKIP() << reason;
+  P3D_SKIP_WITHOUT_CUDA();
   const std::vector<FixtureCase> cases = load_fixture();
   ASSERT_GE(cases.size(), 10u);
   const BatchInput in = batch_of(cases);
@@ -544,11 +544,10 @@ TEST(HeadMasksCuda, WholeUnitEqualsTheCpu) {
 }
 
 TEST(HeadMasksCuda, KernelsEqualTheCpuLabelsIncluded) {
-  std::string reason;
-  if (!cuda_available(&reason)) GTEST_SKIP() << reason;
+  P3D_SKIP_WITHOUT_CUDA();
 #if defined(P3D_WITH_CUDA)
-  using cuda_backend::DeviceBuffer;
-  cuda_backend::Stream stream;
+  using cuda::DeviceBuffer;
+  cuda::Stream stream;
   uint32_t seed = 100;
   for (const auto& [h, w] : {std::pair{1, 1}, std::pair{1, 300}, std::pair{257, 3},
                              std::pair{129, 71}, std::pair{256, 256}}) {

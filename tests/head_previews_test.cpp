@@ -31,6 +31,7 @@
 #include "importer/json_reader.h"
 #include "kernels/error.h"
 #include "pipeline/image_io.h"
+#include "tests/support/require_cuda.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -301,8 +302,7 @@ TEST(Turntable, AutomaticFramingKeepsEveryViewInside) {
 }
 
 TEST(Turntable, CudaMatchesCpu) {
-  std::string reason;
-  if (!cuda_available(&reason)) GTEST_SKIP() << "no CUDA device: " << reason;
+  P3D_SKIP_WITHOUT_CUDA();
   TurntableOptions o = square_options();
   const ImageU8 cpu = render_turntable(red_square(), o);
   o.device = DeviceKind::CUDA;

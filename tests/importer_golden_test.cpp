@@ -32,6 +32,7 @@
 #include "importer/npy.h"
 #include "importer/tf_fixture.h"
 #include "importer/tf_importer.h"
+#include "tests/support/require_cuda.h"
 
 namespace p3d {
 namespace {
@@ -289,8 +290,7 @@ TEST_P(Golden, Chain) {
 }
 
 TEST_P(Golden, Cuda) {
-  std::string reason;
-  if (!cuda_available(&reason)) GTEST_SKIP() << "no CUDA backend: " << reason;
+  P3D_SKIP_WITHOUT_CUDA();
   static const std::unique_ptr<Backend> cuda = make_cuda_backend();
   check_outputs(*cuda, "cuda");
 }

@@ -13,6 +13,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <memory>
@@ -26,10 +27,11 @@
 #include "kernels/error.h"
 #include "kernels/rasterizer.h"
 #include "pipeline/render.h"
+#include "tests/support/require_cuda.h"
 
 #if defined(P3D_WITH_CUDA)
 #include "kernels/cuda/check.h"
-#include "engine/cuda/cuda_owners.h"
+#include "kernels/cuda/owners.h"
 #include "kernels/cuda/rasterizer.h"
 #endif
 
@@ -872,9 +874,9 @@ TEST(Rasterizer, FaceLikeMeshDepthFollowsTheSphereItApproximates) {
 #if defined(P3D_WITH_CUDA)
 // DeviceBuffer is neither copyable nor movable: hand out owning pointers.
 template <typename T>
-std::unique_ptr<cuda_backend::DeviceBuffer> device_copy(const std::vector<T>& host,
+std::unique_ptr<cuda::DeviceBuffer> device_copy(const std::vector<T>& host,
                                                         cudaStream_t stream) {
-  auto buffer = std::make_unique<cuda_backend::DeviceBuffer>(host.size() * sizeof(T));
+  auto buffer = std::make_unique<cuda::DeviceBuffer>(host.size() * sizeof(T));
   if (!host.empty())
     P3D_CUDA_CHECK(cudaMemcpyAsync(buffer->get(), host.data(), host.size() * sizeof(T),
                                    cudaMemcpyHostToDevice, stream));
@@ -882,7 +884,7 @@ std::unique_ptr<cuda_backend::DeviceBuffer> device_copy(const std::vector<T>& ho
 }
 
 template <typename T>
-std::vector<T> host_copy(const cuda_backend::DeviceBuffer& buffer, size_t count,
+std::vector<T> host_copy(const cuda::DeviceBuffer& buffer, size_t count,
                          cudaStream_t stream) {
   std::vector<T> host(count);
   P3D_CUDA_CHECK(cudaMemcpyAsync(host.data(), buffer.get(), count * sizeof(T),
@@ -892,13 +894,13 @@ std::vector<T> host_copy(const cuda_backend::DeviceBuffer& buffer, size_t count,
 }
 
 Rendered render_cuda(const Scene& s) {
-  cuda_backend::Stream stream;
+  cuda::Stream stream;
   const size_t pixels = static_cast<size_t>(s.p.batch) * s.p.height * s.p.width;
   auto vertices = device_copy(s.vertices, stream.get());
   auto cameras = device_copy(s.cameras, stream.get());
   auto triangles = device_copy(s.triangles, stream.get());
   auto attributes = device_copy(s.attributes, stream.get());
-  cuda_backend::DeviceBuffer ids(pixels * 4), bary(pixels * 12),
+  cuda::DeviceBuffer ids(pixels * 4), bary(pixels * 12),
       attrs(pixels * 4 * std::max(s.p.channels, 1)), mask(pixels * 4), depth(pixels * 4),
       workspace(rasterize_workspace_bytes(s.p));
   RasterizeInputs in;
@@ -924,32 +926,37 @@ Rendered render_cuda(const Scene& s) {
 }
 #endif
 
+// Both sides run the same P3D_HD key, barycentric and interpolation functions with every
+// product rounded (exact_mul) and IEEE division, and the depth test picks the smallest
+// packed key on both: every output must be bit-identical, not merely close.
 TEST(RasterizerCuda, AgreesWithTheCpu) {
-  std::string reason;
-  if (!cuda_available(&reason)) GTEST_SKIP() << reason;
+  P3D_SKIP_WITHOUT_CUDA();
 #if defined(P3D_WITH_CUDA)
+  // Counts the elements of two float arrays whose bits differ, naming the first one.
+  const auto differing = [](const std::vector<float>& a, const std::vector<float>& b,
+                            const char* what) {
+    EXPECT_EQ(a.size(), b.size()) << what;
+    size_t count = 0;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+      if (std::memcmp(&a[i], &b[i], sizeof(float)) == 0) continue;
+      if (count++ == 0)
+        ADD_FAILURE() << what << "[" << i << "]: CPU " << a[i] << " vs CUDA " << b[i];
+    }
+    return count;
+  };
   for (const Scene& s : {sphere_cap_scene(3, 120, 130, 256), bumpy_surface(128, 40, 36, 5u)}) {
     const Rendered c = render(s), g = render_cuda(s);
-    size_t same = 0, covered_pixels = 0;
-    double worst = 0;
+    size_t covered_pixels = 0, id_mismatches = 0;
     for (size_t i = 0; i < c.ids.size(); ++i) {
       covered_pixels += c.ids[i] >= 0;
-      if (c.ids[i] != g.ids[i]) continue;
-      ++same;
-      EXPECT_EQ(c.mask[i], g.mask[i]);
-      for (int k = 0; k < 3; ++k)
-        worst = std::max(worst, double(std::fabs(c.bary[3 * i + k] - g.bary[3 * i + k])));
-      for (int k = 0; k < s.p.channels; ++k)
-        worst = std::max(worst, double(std::fabs(c.attributes[i * s.p.channels + k] -
-                                                 g.attributes[i * s.p.channels + k])));
-      worst = std::max(worst, double(std::fabs(c.depth[i] - g.depth[i])));
+      id_mismatches += c.ids[i] != g.ids[i];
     }
     EXPECT_GT(covered_pixels, 5000u);
-    // The shared math rounds identically on both (no FMA): expected bit-equal; the rule
-    // leaves room for edge pixels only.
-    EXPECT_GE(static_cast<double>(same) / c.ids.size(), 0.999);
-    EXPECT_LE(worst, 1e-5);
-    RecordProperty("identical_ids", std::to_string(same) + "/" + std::to_string(c.ids.size()));
+    EXPECT_EQ(id_mismatches, 0u) << "of " << c.ids.size() << " pixels";
+    EXPECT_EQ(differing(c.bary, g.bary, "barycentric"), 0u);
+    EXPECT_EQ(differing(c.depth, g.depth, "depth"), 0u);
+    EXPECT_EQ(differing(c.mask, g.mask, "mask"), 0u);
+    EXPECT_EQ(differing(c.attributes, g.attributes, "attributes"), 0u);
   }
   // The wrapper on both devices.
   const Scene s = sphere_cap_scene(2, 100, 100, 256);
@@ -963,14 +970,8 @@ TEST(RasterizerCuda, AgreesWithTheCpu) {
   in.cameras = cams.data();
   const DepthAndMask c = render_depth_and_mask(in, DeviceKind::CPU);
   const DepthAndMask g = render_depth_and_mask(in, DeviceKind::CUDA);
-  size_t same = 0;
-  for (size_t i = 0; i < c.mask.size(); ++i) {
-    same += c.mask[i] == g.mask[i];
-    if (c.mask[i] == g.mask[i]) {
-      EXPECT_NEAR(c.depth[i], g.depth[i], 1e-5f);
-    }
-  }
-  EXPECT_GE(static_cast<double>(same) / c.mask.size(), 0.999);
+  EXPECT_EQ(c.mask, g.mask);
+  EXPECT_EQ(differing(c.depth, g.depth, "wrapper depth"), 0u);
 #endif
 }
 

@@ -8,7 +8,7 @@
 //     circumcircle (exact integers: the coordinates are multiples of 2^-13), i.e. it lies in
 //     a cocircular group where any triangulation is Delaunay; plus ours all strictly CCW
 //     seen from +z, none repeated, every kept 3D edge <= 0.05;
-//   * the tie rules on hand-made cases, the CPU grid search against a naive loop written
+//   * the tie rules on hand-made cases, the CPU kd-tree search against a naive loop written
 //     here, CUDA against CPU (identical ids; skipped without a GPU), and bad input.
 #include "pipeline/stitching.h"
 
@@ -29,6 +29,7 @@
 #include "kernels/error.h"
 #include "pipeline/image_io.h"
 #include "tests/face_record_fixture.h"
+#include "tests/support/require_cuda.h"
 
 namespace p3d {
 namespace {
@@ -273,7 +274,7 @@ int32_t naive_nearest(const std::vector<float>& face, const float* q) {
   return best;
 }
 
-TEST(StitchSearch, GridSearchEqualsNaiveLoop) {
+TEST(StitchSearch, KdTreeSearchEqualsNaiveLoop) {
   std::mt19937 rng(11);
   for (bool flat : {false, true}) {
     std::vector<float> face = dyadic_cloud(5000, rng, flat);
@@ -300,11 +301,26 @@ TEST(StitchSearch, GridSearchEqualsNaiveLoop) {
   }
 }
 
+TEST(StitchSearch, KdTreeOnIdenticalPoints) {
+  // 100 copies of one point (a leaf that cannot split), then a far one: ties at every
+  // distance go to index 0.
+  std::vector<float> face;
+  for (int k = 0; k < 100; ++k) face.insert(face.end(), {0.5f, 0.5f, 0.5f});
+  face.insert(face.end(), {9.f, 9.f, 9.f});
+  const std::vector<float> queries = {0.5f, 0.5f, 0.5f, -3.f, 2.f, 0.f, 9.f, 9.f, 8.f};
+  NearestFaceParams p;
+  p.query_count = 3;
+  p.face_count = 101;
+  std::vector<int32_t> nearest(3, -7);
+  cpu::nearest_face_vertices(cpu::ThreadPool::global(), p, {queries.data(), face.data()},
+                             nearest.data());
+  EXPECT_EQ(nearest, (std::vector<int32_t>{0, 0, 100}));
+}
+
 // ---- CUDA against CPU --------------------------------------------------------------------
 
 TEST(Stitching, CudaEqualsCpu) {
-  std::string reason;
-  if (!cuda_available(&reason)) GTEST_SKIP() << "no CUDA device: " << reason;
+  P3D_SKIP_WITHOUT_CUDA();
   std::string why;
   if (!have_fixture(&why)) GTEST_SKIP() << why;
   const Scene scene = oracle_scene();
@@ -314,7 +330,7 @@ TEST(Stitching, CudaEqualsCpu) {
   EXPECT_EQ(gpu_result.face_boundary_ind, cpu_result.face_boundary_ind);
   EXPECT_EQ(gpu_result.xyz, cpu_result.xyz);
   EXPECT_EQ(gpu_result.triangles, cpu_result.triangles);
-  // Random clouds with ties: the GPU's brute force and the CPU's grid walk, through the unit.
+  // Random clouds with ties: the GPU's brute force and the CPU kd-tree, through the unit.
   std::mt19937 rng(3);
   Scene s = scene;
   s.face_xyz = dyadic_cloud(20000, rng, false);

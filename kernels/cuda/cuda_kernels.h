@@ -1,7 +1,8 @@
 // Host entry points of the custom CUDA kernels (launchers). Each validates nothing beyond
 // what the engine already checked, launches on the given stream and checks the launch.
 // Convolution, transposed convolution and matmul are not here: the CUDA backend runs them
-// through cuDNN and cuBLAS (engine/cuda/) and uses conv_epilogue for the fused tail.
+// through cuDNN (engine/cuda/cudnn_conv.h) and cuBLAS, with our conv kernels (the fused
+// epilogue, the filter reorder, the direct fallbacks) in kernels/cuda/conv2d.h.
 // This header is read by g++ too: it uses only the CUDA runtime API types.
 #pragma once
 
@@ -15,17 +16,6 @@
 #include "kernels/reduce.h"
 
 namespace p3d::cuda {
-
-// y[r, c] = activation(y[r, c] + bias[c] + residual[r, c]) in place over rows x channels;
-// bias and residual may be null. The tail of a cuDNN convolution or a cuBLAS matmul.
-void conv_epilogue(int64_t rows, int32_t channels, const float* bias, const float* residual,
-                   Unary activation, float alpha, float* y, cudaStream_t stream);
-
-// Reorders a conv2d filter from TensorFlow's HWIO to cuDNN's NHWC filter layout (KRSC =
-// [out_c, kh, kw, in_c/groups]). For a transposed conv's HWOI filter pass the forward
-// conv's view (I = out_c of the transpose, O = in_c): the same routine applies.
-void hwio_to_ohwi(int32_t kh, int32_t kw, int32_t in_c, int32_t out_c, const float* hwio,
-                  float* ohwi, cudaStream_t stream);
 
 void pool2d(const Pool2dParams& p, const float* x, float* y, cudaStream_t stream);
 void reduce(const ReduceParams& p, const float* x, float* y, cudaStream_t stream);

@@ -115,10 +115,12 @@ __global__ void face_vertex_colors_kernel(FaceVertexParams p, int32_t triangle_c
   sh_shade(n_rot, coeff_row + FaceCoeff::kGamma, albedo + i * 3, colors + i * 3);
 }
 
-// Block-reduces the 8 POS moments of its vertices in double and adds them to the face's
-// totals with double atomics (sm_60+).
+// Block-reduces the 8 POS moments of its vertices in double into its own slot of
+// `partials` ([batch][blocks][8]). No atomics: the order of a sum of doubles decides its
+// last bits, and those feed the integer roundings of the head crop, so every run must add
+// the same numbers in the same order (face_pos_moments_sum finishes in block order).
 __global__ void face_pos_moments_kernel(int32_t vertex_count, const float* __restrict__ projection,
-                                        const float* __restrict__ shape, double* moments) {
+                                        const float* __restrict__ shape, double* partials) {
   __shared__ double partial[kMomentBlock][8];
   const int32_t b = blockIdx.y;
   double m[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -143,7 +145,28 @@ __global__ void face_pos_moments_kernel(int32_t vertex_count, const float* __res
       for (int k = 0; k < 8; ++k) partial[threadIdx.x][k] += partial[threadIdx.x + stride][k];
     __syncthreads();
   }
-  if (threadIdx.x < 8) atomicAdd(moments + b * 8 + threadIdx.x, partial[0][threadIdx.x]);
+  if (threadIdx.x < 8)
+    partials[(static_cast<int64_t>(b) * gridDim.x + blockIdx.x) * 8 + threadIdx.x] =
+        partial[0][threadIdx.x];
+}
+
+// One thread per (face, moment): adds the blocks' partials in block order.
+__global__ void face_pos_moments_sum_kernel(int32_t batch, int32_t blocks,
+                                            const double* __restrict__ partials,
+                                            double* __restrict__ moments) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= static_cast<int64_t>(batch) * 8) return;
+  const int64_t b = i / 8, k = i % 8;
+  double sum = 0;
+  for (int32_t j = 0; j < blocks; ++j) sum += partials[(b * blocks + j) * 8 + k];
+  moments[i] = sum;
+}
+
+// A few blocks per face: enough to fill the GPU at batch 1 with few partials to add.
+int32_t moment_blocks(int32_t vertex_count) {
+  const int64_t blocks =
+      (static_cast<int64_t>(vertex_count) + kMomentBlock * 8 - 1) / (kMomentBlock * 8);
+  return static_cast<int32_t>(blocks < 1 ? 1 : blocks);
 }
 
 }  // namespace
@@ -210,16 +233,28 @@ void face_vertex_colors(const FaceVertexParams& p, int32_t triangle_count,
   P3D_CUDA_CHECK_LAUNCH();
 }
 
+size_t face_pos_moments_partials(int32_t batch, int32_t vertex_count) {
+  P3D_CHECK(batch >= 0 && vertex_count >= 0, "face_pos_moments_partials: negative size");
+  return static_cast<size_t>(batch) * moment_blocks(vertex_count) * 8;
+}
+
 void face_pos_moments(int32_t batch, int32_t vertex_count, const float* projection,
-                      const float* shape, double* moments, cudaStream_t stream) {
+                      const float* shape, double* partials, double* moments, cudaStream_t stream) {
   P3D_CHECK(batch >= 0 && vertex_count >= 0, "face_pos_moments: negative size");
   if (batch == 0) return;
-  P3D_CUDA_CHECK(cudaMemsetAsync(moments, 0, sizeof(double) * 8 * batch, stream));
-  if (vertex_count == 0) return;
-  // A few blocks per face: enough to fill the GPU at batch 1 without many atomics.
-  const int64_t blocks = (vertex_count + kMomentBlock * 8 - 1) / (kMomentBlock * 8);
-  face_pos_moments_kernel<<<batched_grid(blocks * kMomentBlock, batch, kMomentBlock), kMomentBlock,
-                            0, stream>>>(vertex_count, projection, shape, moments);
+  if (vertex_count == 0) {
+    P3D_CUDA_CHECK(cudaMemsetAsync(moments, 0, sizeof(double) * 8 * batch, stream));
+    return;
+  }
+  P3D_CHECK(partials != nullptr, "face_pos_moments: no partials buffer");
+  const int32_t blocks = moment_blocks(vertex_count);
+  face_pos_moments_kernel<<<batched_grid(static_cast<int64_t>(blocks) * kMomentBlock, batch,
+                                         kMomentBlock),
+                            kMomentBlock, 0, stream>>>(vertex_count, projection, shape, partials);
+  P3D_CUDA_CHECK_LAUNCH();
+  const int64_t sums = static_cast<int64_t>(batch) * 8;
+  face_pos_moments_sum_kernel<<<detail::grid_blocks(sums, kMomentBlock), kMomentBlock, 0, stream>>>(
+      batch, blocks, partials, moments);
   P3D_CUDA_CHECK_LAUNCH();
 }
 

@@ -7,6 +7,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/face3dmm.h"
@@ -35,8 +36,15 @@ void face_vertex_colors(const FaceVertexParams& p, int32_t triangle_count,
                         const float* coeffs, const float* albedo, float* colors,
                         cudaStream_t stream);
 
-// moments must hold N x 8 doubles; they are overwritten.
+// The doubles of scratch face_pos_moments needs for its per-block partial sums.
+size_t face_pos_moments_partials(int32_t batch, int32_t vertex_count);
+
+// moments must hold N x 8 doubles; they are overwritten. partials is device scratch of
+// face_pos_moments_partials(batch, vertex_count) doubles. The sum order is fixed (blocks
+// add their vertices in a tree, then the blocks' partials are added in block order), so
+// repeated runs give the same bits; they differ from the CPU's sequential sum in the last
+// bits only.
 void face_pos_moments(int32_t batch, int32_t vertex_count, const float* projection,
-                      const float* shape, double* moments, cudaStream_t stream);
+                      const float* shape, double* partials, double* moments, cudaStream_t stream);
 
 }  // namespace p3d::cuda

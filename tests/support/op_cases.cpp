@@ -1178,6 +1178,79 @@ uint32_t case_seed(const std::string& name) {
   return h;
 }
 
+OpCase in_place(OpCase c, int input) {
+  c.output_aliases = input;
+  c.name += " in-place(" + c.inputs.at(static_cast<size_t>(input)).label + ")";
+  return c;
+}
+
+OpCase misaligned(OpCase c, size_t bytes) {
+  c.misalign = bytes;
+  c.name += " misaligned+" + std::to_string(bytes);
+  return c;
+}
+
+namespace {
+
+// The executor runs elementwise ops and residual adds in place and hands kernels pointers
+// at any element offset (slices of the arena); these cases make both happen in the table,
+// so the in-place paths (cuDNN's beta = 1 accumulate, the transposed conv's residual copy)
+// and the scalar fallbacks of vectorised kernels run against the naive reference too.
+void add_aliasing_and_alignment_cases(std::vector<OpCase>& t) {
+  // In place.
+  t.push_back(in_place(unary_case(Unary::Relu, 1024), 0));
+  t.push_back(in_place(unary_case(Unary::Tanh, 1001), 0));
+  t.push_back(in_place(binary_case(Binary::Add, Shape{2, 7, 5, 8}, Shape{2, 7, 5, 8}), 0));
+  t.push_back(in_place(binary_case(Binary::Mul, Shape{3, 33}, Shape{3, 33}), 1));
+  t.push_back(in_place(binary_case(Binary::Sub, Shape{2, 6, 5, 8}, Shape{8}), 0));
+  // conv2d's residual is y: 1x1 (no staging) and 3x3 with SAME-like asymmetric padding
+  // (the padded input staged in the workspace). Inputs: x, filter, bias, residual.
+  t.push_back(in_place(
+      conv2d_case(conv(2, 5, 7, 12, 20, 1).with_bias().with_residual().activation(Unary::Relu)),
+      3));
+  t.push_back(in_place(conv2d_case(conv(1, 10, 10, 6, 8, 3)
+                                       .stride(2)
+                                       .same()
+                                       .with_bias()
+                                       .with_residual()
+                                       .activation(Unary::LeakyRelu, 0.1f)),
+                       3));
+  // conv_transpose2d's residual is y: symmetric (cuDNN writes y) and asymmetric (the crop
+  // would overwrite the residual, which is copied first).
+  t.push_back(in_place(
+      conv_transpose2d_case(conv(2, 6, 7, 5, 3, 3).pad(1).with_bias().with_residual()), 3));
+  t.push_back(in_place(conv_transpose2d_case(conv(1, 10, 10, 4, 3, 3)
+                                                 .stride(2)
+                                                 .pad(0, 0, 1, 1)
+                                                 .with_bias()
+                                                 .with_residual()
+                                                 .activation(Unary::Relu)),
+                       3));
+  // Misaligned by one float: element-aligned, never 16-byte aligned.
+  t.push_back(misaligned(unary_case(Unary::Relu, 1024), 4));
+  t.push_back(misaligned(unary_case(Unary::Sigmoid, 4099), 4));
+  t.push_back(misaligned(binary_case(Binary::Add, Shape{4, 256}, Shape{4, 256}), 4));
+  t.push_back(misaligned(binary_case(Binary::Mul, Shape{2, 9, 64}, Shape{64}), 4));
+  t.push_back(misaligned(in_place(binary_case(Binary::Max, Shape{512}, Shape{512}), 0), 4));
+  t.push_back(misaligned(cast_case(DType::F32, DType::F16, 1024), 4));
+  t.push_back(misaligned(cast_case(DType::U8, DType::F32, 1027), 1));
+  t.push_back(misaligned(transpose_case(Shape{2, 8, 16, 12}, {0, 3, 1, 2}), 4));
+  t.push_back(
+      misaligned(slice_case(Shape{2, 16, 16, 8}, {0, 1, 2, 0}, {1, 2, 1, 1}, {2, 7, 14, 8}), 4));
+  t.push_back(misaligned(concat_case({Shape{2, 5, 8}, Shape{2, 5, 12}}, 2), 4));
+  t.push_back(
+      misaligned(pad_case(Shape{1, 9, 9, 8}, {0, 1, 2, 0}, {0, 2, 1, 0}, PadMode::Constant), 4));
+  t.push_back(misaligned(batch_norm_case(Shape{2, 5, 5, 16}, 1e-3f), 4));
+  t.push_back(misaligned(resize_case(ResizeMode::Bilinear, 1, 9, 9, 8, 17, 17, false, true), 4));
+  // The conv epilogue's scalar path on a channel count that would vectorise (bias and
+  // residual off alignment), and the matmul bias epilogue.
+  t.push_back(misaligned(
+      conv2d_case(conv(1, 6, 6, 8, 16, 1).with_bias().with_residual().activation(Unary::Relu)), 4));
+  t.push_back(misaligned(matmul_case(2, 5, 8, 12, false, false, true), 4));
+}
+
+}  // namespace
+
 std::vector<Tensor> make_inputs(const OpCase& c) {
   std::mt19937 rng(case_seed(c.name));
   std::vector<Tensor> inputs;
@@ -1189,9 +1262,7 @@ std::vector<Tensor> make_inputs(const OpCase& c) {
   return inputs;
 }
 
-void* CaseInstance::Region::payload() const {
-  return static_cast<uint8_t*>(base.get()) + kGuardBytes;
-}
+void* CaseInstance::Region::payload() const { return static_cast<uint8_t*>(base.get()) + lead; }
 
 void* CaseInstance::add_region(const std::string& label, Role role, size_t bytes, int element_size,
                                const void* payload) {
@@ -1201,14 +1272,15 @@ void* CaseInstance::add_region(const std::string& label, Role role, size_t bytes
   r.bytes = bytes;
   r.element_size = element_size;
   r.salt = static_cast<uint32_t>(regions_.size() * 2 + 1);
-  const size_t total = 2 * kGuardBytes + bytes;
+  r.lead = kGuardBytes + case_.misalign;
+  const size_t total = r.lead + bytes + kGuardBytes;
   Backend& backend = backend_;
   r.base = std::shared_ptr<void>(backend.allocate(total),
                                  [&backend](void* p) { backend.deallocate(p); });
   r.image.assign(total, 0xFF);
-  fill_guard(r.image.data(), kGuardBytes, r.salt);
-  fill_guard(r.image.data() + kGuardBytes + bytes, kGuardBytes, r.salt + 1);
-  if (payload) std::memcpy(r.image.data() + kGuardBytes, payload, bytes);
+  fill_guard(r.image.data(), r.lead, r.salt);
+  fill_guard(r.image.data() + r.lead + bytes, kGuardBytes, r.salt + 1);
+  if (payload) std::memcpy(r.image.data() + r.lead, payload, bytes);
   backend_.upload(r.base.get(), r.image.data(), total);
   regions_.push_back(std::move(r));
   return regions_.back().payload();
@@ -1235,8 +1307,23 @@ CaseInstance::CaseInstance(const OpCase& c, Backend& backend,
     }
   }
   const size_t out_bytes = static_cast<size_t>(c.out_shape.numel()) * dtype_size(c.out_dtype);
-  args_.output = add_region("output", Role::Output, out_bytes,
-                            static_cast<int>(dtype_size(c.out_dtype)), nullptr);
+  if (c.output_aliases >= 0) {
+    // In place: the aliased input's region is the output (its guards still checked, its
+    // payload no longer expected unchanged).
+    const size_t k = static_cast<size_t>(c.output_aliases);
+    P3D_CHECK(k < c.inputs.size() && !c.inputs[k].pack && host_inputs[k].bytes() == out_bytes &&
+                  host_inputs[k].dtype() == c.out_dtype,
+              c.name, ": output_aliases names no plain input of the output's size and dtype");
+    args_.output = const_cast<void*>(args_.inputs[k]);
+    for (Region& r : regions_)
+      if (r.payload() == args_.output) {
+        r.role = Role::Output;
+        r.label += " (= output)";
+      }
+  } else {
+    args_.output = add_region("output", Role::Output, out_bytes,
+                              static_cast<int>(dtype_size(c.out_dtype)), nullptr);
+  }
   const size_t workspace = c.workspace ? c.workspace(backend_) : 0;
   if (workspace > 0)
     args_.workspace = add_region("workspace", Role::Workspace, workspace, 1, nullptr);
@@ -1258,21 +1345,19 @@ std::vector<std::string> CaseInstance::integrity_problems() {
   for (const Region& r : regions_) {
     std::vector<uint8_t> now(r.image.size());
     backend_.download(now.data(), r.base.get(), now.size());
-    const int64_t before = find_guard_damage(now.data(), kGuardBytes, r.salt);
+    const int64_t before = find_guard_damage(now.data(), r.lead, r.salt);
     if (before >= 0) {
       problems.push_back("write before the start of " + r.label + ": guard byte " +
-                         std::to_string(int64_t(kGuardBytes) - before) +
-                         " bytes before it changed");
+                         std::to_string(int64_t(r.lead) - before) + " bytes before it changed");
     }
-    const int64_t after =
-        find_guard_damage(now.data() + kGuardBytes + r.bytes, kGuardBytes, r.salt + 1);
+    const int64_t after = find_guard_damage(now.data() + r.lead + r.bytes, kGuardBytes, r.salt + 1);
     if (after >= 0) {
       problems.push_back("write past the end of " + r.label + " (" + std::to_string(r.bytes) +
                          " bytes): guard byte at +" + std::to_string(after) + " changed");
     }
     if (r.role == Role::Input) {
       for (size_t i = 0; i < r.bytes; ++i) {
-        if (now[kGuardBytes + i] != r.image[kGuardBytes + i]) {
+        if (now[r.lead + i] != r.image[r.lead + i]) {
           problems.push_back("input " + r.label + " was modified, first at element " +
                              std::to_string(i / static_cast<size_t>(r.element_size)));
           break;
@@ -1321,6 +1406,7 @@ const std::vector<OpCase>& test_cases() {
     add_reduce_cases(t);
     add_elementwise_cases(t);
     add_layout_cases(t);
+    add_aliasing_and_alignment_cases(t);
     check_unique(t);
     return t;
   }();

@@ -54,6 +54,12 @@ struct OpCase {
   Tolerance vs_reference;         // backend output vs the naive reference
   Tolerance vs_cpu;               // another backend vs the CPU backend
   bool expect_nonfinite = false;  // the op legitimately produces NaN / Inf
+  // In place: the output is written over plain input number `output_aliases` (same bytes),
+  // as the memory planner does for elementwise ops and residual adds; -1: its own buffer.
+  int output_aliases = -1;
+  // Every plain buffer (inputs, output, workspace) starts this many bytes past a 256-byte
+  // boundary, so kernels must take their scalar path instead of a vectorised one.
+  size_t misalign = 0;
   double flops = 0.0;             // arithmetic per run where meaningful (0: not reported)
   double bytes = 0.0;             // bytes read and written per run
 
@@ -94,6 +100,7 @@ class CaseInstance {
     int element_size = 1;
     std::vector<uint8_t> image;  // what was uploaded: guard + payload + guard
     uint32_t salt = 0;
+    size_t lead = 0;  // bytes of the leading guard (kGuardBytes + misalign)
     void* payload() const;
   };
   struct Packed {
@@ -126,6 +133,11 @@ Comparison check_against_reference(const OpCase& c, const std::vector<Tensor>& i
 // The agreement-test table: small odd shapes covering every kernel and attribute, plus a
 // few ResNet-50-size convolutions marked large.
 const std::vector<OpCase>& test_cases();
+// `c` run in place: the output overwrites plain input `input` (which must have the output's
+// shape and dtype); the name says so.
+OpCase in_place(OpCase c, int input);
+// `c` with every plain buffer `bytes` off 256-byte alignment; the name says so.
+OpCase misaligned(OpCase c, size_t bytes);
 // Bench-sized cases (1x56x56x256 and the like), a representative few per op.
 std::vector<OpCase> bench_cases();
 
