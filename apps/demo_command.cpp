@@ -73,7 +73,7 @@ const char* describe(const std::string& path) {
   if (ends(".glb")) return "the same mesh, glTF binary (opens in any glTF viewer)";
   if (ends("_preview.png")) return "the coloured head from the front and at -30 / +30 degrees";
   if (ends("_overlay.png")) return "the head mask laid over the photo";
-  if (ends("_depth.png")) return "the head's 256x256 depth map (10 - z: farther = brighter)";
+  if (ends("_depth.png")) return "the head's 256x256 depth map (nearer = brighter)";
   if (ends("_mask.png")) return "the head's 256x256 mask";
   if (ends("_crop.png")) return "the 256x256 head crop the networks saw";
   if (ends(".mat")) return "a per-step record";

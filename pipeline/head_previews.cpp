@@ -408,7 +408,8 @@ void write_depth_png(const std::string& path, const DepthAndMask& render, int32_
   for (size_t i = 0; i < plane; ++i) {
     const float d = render.depth[base + i];
     if (!(render.mask[base + i] > 0.5f) || !std::isfinite(d)) continue;
-    const double t = hi > lo ? (static_cast<double>(d) - lo) / (static_cast<double>(hi) - lo) : 1.0;
+    // d = 10 - z grows away from the camera: the nearest pixel is the brightest.
+    const double t = hi > lo ? (static_cast<double>(hi) - d) / (static_cast<double>(hi) - lo) : 1.0;
     g.pixels[i] = to_level(64.0 + 191.0 * t);
   }
   encode_and_write(path, g);

@@ -82,7 +82,7 @@ void write_turntable_png(const std::string& path, const HeadMesh& mesh,
 // ---- depth and mask of the head render -----------------------------------------------------
 
 // Portrait n of a render_depth_and_mask result: the depth map with the covered range
-// stretched to 64..255 (nearer, i.e. larger 10 - z, brighter; uncovered black), and the mask
+// stretched to 64..255 (nearer = brighter: smaller 10 - z; uncovered black), and the mask
 // as 0 / 255.
 void write_depth_png(const std::string& path, const DepthAndMask& render, int32_t n = 0);
 void write_mask_png(const std::string& path, const DepthAndMask& render, int32_t n = 0);

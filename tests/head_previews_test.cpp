@@ -340,7 +340,7 @@ TEST(DepthMaskPng, StatedLevels) {
   const ImageU8 m = read_image((dir / "m.png").string());
   // range 9.5..10.5 -> 64 + 191·t: 9.5 -> 64, 10 -> 159.5 -> 160, 10.5 -> 255, 9.75 -> 111.75 ->
   // 112.
-  const int want_depth[6] = {64, 0, 160, 255, 0, 112};
+  const int want_depth[6] = {255, 0, 160, 64, 0, 207};  // nearer (smaller 10 - z) brighter
   const int want_mask[6] = {255, 0, 255, 255, 0, 255};
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(d.pixels[3 * i], want_depth[i]) << i;
