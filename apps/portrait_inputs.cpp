@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "kernels/error.h"
+#include "pipeline/atomic_file.h"
 #include "pipeline/mat_file.h"
 
 namespace p3d::app {
@@ -55,6 +56,14 @@ std::vector<Portrait> list_portraits(const fs::path& input) {
   return out;
 }
 
+bool needs_detection(const std::string& option, const Portrait& p) {
+  if (option == "detect") return true;
+  if (option != "auto") return false;
+  const std::string photo = p.photo_path.string();
+  return !fs::exists(landmark_path_for(photo, LandmarkConvention::YUp68)) &&
+         !fs::exists(landmark_path_for(photo, LandmarkConvention::Detection5));
+}
+
 LandmarkConvention pick_landmark_convention(const std::string& option, const Portrait& p) {
   if (option == "yup68") return LandmarkConvention::YUp68;
   if (option == "topleft68") return LandmarkConvention::TopLeft68;
@@ -94,13 +103,39 @@ ImageU8 read_labels(const fs::path& path, int32_t width, int32_t height) {
 }
 
 void load_portrait(Portrait& p, const std::string& landmark_option,
-                   const AlignmentReference& reference) {
+                   const AlignmentReference& reference, const DetectionContext& detection) {
   p.photo = read_image(p.photo_path.string());
-  const LandmarkConvention convention = pick_landmark_convention(landmark_option, p);
-  const Landmarks lm = read_landmarks(landmark_path_for(p.photo_path.string(), convention),
-                                      convention, p.photo.width, p.photo.height);
-  p.labels = read_labels(p.photo_path.parent_path() / (p.name + ".mat"), p.photo.width,
-                         p.photo.height);
+  Landmarks lm;
+  if (needs_detection(landmark_option, p)) {
+    if (!detection.landmarker)
+      P3D_THROW("no landmark file and no face detector: ", detection.unavailable);
+    const DetectedFace face = detection.landmarker->detect(p.photo);
+    p.detected = true;
+    p.faces_seen = face.faces_seen;
+    p.face_box = face.box.width();
+    p.detect_ms = face.detect_ms;
+    p.landmarks_ms = face.landmarks_ms;
+    lm = detected_landmarks(face, p.photo.width, p.photo.height);
+    p.landmark_file = detection.out / (p.name + "_landmark.txt");
+    const std::string text = format_yup_landmark_file(face, p.photo.height);
+    write_file_atomic(p.landmark_file.string(), text.data(), text.size());
+  } else {
+    const LandmarkConvention convention = pick_landmark_convention(landmark_option, p);
+    lm = read_landmarks(landmark_path_for(p.photo_path.string(), convention), convention,
+                        p.photo.width, p.photo.height);
+  }
+  const fs::path mat = p.photo_path.parent_path() / (p.name + ".mat");
+  p.face_only = !fs::exists(mat);
+  if (p.face_only) {
+    // No face-parsing labels: all background, so the face stage crops and renders the face
+    // and there is no hair or ear to build.
+    p.labels.width = p.photo.width;
+    p.labels.height = p.photo.height;
+    p.labels.channels = 1;
+    p.labels.pixels.assign(static_cast<size_t>(p.photo.width) * p.photo.height, 0);
+  } else {
+    p.labels = read_labels(mat, p.photo.width, p.photo.height);
+  }
   p.alignment = plan_alignment(lm, reference);
 }
 

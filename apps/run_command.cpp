@@ -4,6 +4,11 @@
 //   load (decode, landmarks, labels) -> 1 align -> 2 R-Net -> 3-5 face stage (3DMM, head crop,
 //   face render) -> 6-12 head stage (masks, hair/ear mesh, depth net, back-projection, head
 //   render, stitching, mesh) -> write (apps/run_outputs.h).
+// A bare photo (no landmark file) has its face detected and its 68 points found with dlib
+// (pipeline/face_detection.h; the model loads once, only when some photo needs it), written
+// to OUT/NAME_landmark.txt. A photo without NAME.mat is reconstructed face-only: steps 1-5
+// with all-background labels, then the face mesh with its colours (pipeline/face_mesh.h)
+// instead of steps 6-12, exported like a head and marked face-only in the output.
 // A bad portrait (unreadable photo, missing landmark file, mask of the wrong size, non-finite
 // coefficients, no face inside the crop) is reported by name with its reason and skipped; the
 // rest completes. When a batch fails inside a stage, its portraits are rerun one by one so
@@ -24,6 +29,8 @@
 #include "kernels/face3dmm.h"
 #include "pipeline/alignment.h"
 #include "pipeline/depth_network.h"
+#include "pipeline/face_detection.h"
+#include "pipeline/face_mesh.h"
 #include "pipeline/face_model.h"
 #include "pipeline/face_network.h"
 #include "pipeline/face_stage.h"
@@ -50,6 +57,7 @@ struct RunOptions {
   bool save_stages = false;
   std::string stop_after = "head";
   std::string landmarks = "auto";
+  std::string landmark_model = kDefaultLandmarkModel;
   std::string coeff_override = "none";
   int threads = 0;
 };
@@ -66,6 +74,8 @@ double ms_since(Clock::time_point start) {
 // Per-stage wall-clock totals over the run.
 struct StageTimes {
   double load = 0, align = 0, rnet = 0, write = 0;
+  double detect = 0, landmarks = 0, face_only = 0;  // inside load / in place of 6-12
+  int detected = 0, face_only_count = 0;            // portraits they were run for
   FaceStageTimings face;
   HeadStageTimings head;
 };
@@ -79,16 +89,23 @@ void add(FaceStageTimings& a, const FaceStageTimings& b) {
 
 void print_timings(const StageTimes& t, int done, double total_ms, bool head) {
   struct Row {
-    const char* name;
+    std::string name;
     double ms;
+    int count = -1;     // portraits the row's ms/portrait divides by (-1: every one written)
+    bool part = false;  // a part of the row above (kept out of the % sum)
   };
-  std::vector<Row> rows = {{"load (decode, landmarks, labels)", t.load},
-                           {"1 align (224 crops)", t.align},
+  std::vector<Row> rows = {{"load (decode, landmarks, labels)", t.load}};
+  const auto photos = [](int n) { return std::to_string(n) + (n == 1 ? " photo" : " photos"); };
+  if (t.detected > 0) {
+    rows.push_back({"  face detection (" + photos(t.detected) + ")", t.detect, t.detected, true});
+    rows.push_back({"  68 landmarks (" + photos(t.detected) + ")", t.landmarks, t.detected, true});
+  }
+  rows.insert(rows.end(), {{"1 align (224 crops)", t.align},
                            {"2 R-Net", t.rnet},
                            {"3 3DMM shape, pose, projection", t.face.reconstruct_ms},
                            {"4 head crop geometry + record", t.face.crop_geometry_ms},
                            {"4 head crop resampling", t.face.crop_images_ms},
-                           {"5 render face depth + mask", t.face.render_ms}};
+                           {"5 render face depth + mask", t.face.render_ms}});
   if (head) {
     rows.insert(rows.end(), {{"6 masks", t.head.masks_ms},
                              {"7 hair/ear triangulation", t.head.triangulate_ms},
@@ -97,15 +114,24 @@ void print_timings(const StageTimes& t, int done, double total_ms, bool head) {
                              {"10 render head depth + mask", t.head.render_ms},
                              {"11 stitching", t.head.stitch_ms},
                              {"12 mesh assembly", t.head.mesh_ms}});
+    // Steps 6-12 ran only for the heads: divide by those.
+    if (t.face_only_count > 0)
+      for (size_t i = rows.size() - 7; i < rows.size(); ++i)
+        rows[i].count = std::max(0, done - t.face_only_count);
+    if (t.face_only_count > 0)
+      rows.push_back({"face-only mesh (" + std::to_string(t.face_only_count) + " portraits)",
+                      t.face_only, t.face_only_count});
   }
   rows.push_back({"write outputs", t.write});
   std::printf("\nstage timings (wall clock, %d portraits):\n", done);
   std::printf("  %-36s %10s %12s %6s\n", "stage", "total ms", "ms/portrait", "%");
   double sum = 0;
-  for (const Row& r : rows) sum += r.ms;
-  for (const Row& r : rows)
-    std::printf("  %-36s %10.1f %12.2f %6.1f\n", r.name, r.ms, done ? r.ms / done : 0.0,
+  for (const Row& r : rows) sum += r.part ? 0 : r.ms;
+  for (const Row& r : rows) {
+    const int n = r.count >= 0 ? r.count : done;
+    std::printf("  %-36s %10.1f %12.2f %6.1f\n", r.name.c_str(), r.ms, n ? r.ms / n : 0.0,
                 sum > 0 ? 100 * r.ms / sum : 0.0);
+  }
   std::printf("  %-36s %10.1f %12.2f\n", "total (incl. startup)", total_ms,
               done ? total_ms / done : 0.0);
 }
@@ -178,6 +204,29 @@ int run_portraits(const RunOptions& o) {
   std::vector<Portrait> portraits = list_portraits(o.input);
   fs::create_directories(o.out);
 
+  // The landmark model loads once, and only when some photo has no landmark file. When it
+  // cannot load, only those photos fail (with the reason); the rest go on.
+  std::unique_ptr<FaceLandmarker> landmarker;
+  DetectionContext detection;
+  detection.out = o.out;
+  int bare = 0;
+  for (const Portrait& p : portraits) bare += p.error.empty() && needs_detection(o.landmarks, p);
+  if (bare > 0) {
+    const Clock::time_point t0 = Clock::now();
+    try {
+      landmarker = std::make_unique<FaceLandmarker>(o.landmark_model);
+      detection.landmarker = landmarker.get();
+      std::printf(
+          "face detection for %d photo%s: dlib's HOG detector on a %d px copy, the 68-point "
+          "model %s (loaded in %.0f ms)\n",
+          bare, bare == 1 ? "" : "s", landmarker->detect_long_side(), o.landmark_model.c_str(),
+          ms_since(t0));
+    } catch (const std::exception& e) {
+      detection.unavailable = e.what();
+      std::printf("face detection unavailable: %s\n", e.what());
+    }
+  }
+
   // Startup: the face model, the alignment reference, the networks.
   Clock::time_point start = Clock::now();
   const FaceModel model = load_face_model(o.bfm);
@@ -209,10 +258,20 @@ int run_portraits(const RunOptions& o) {
       Portrait& p = portraits[i];
       if (!p.error.empty()) continue;
       try {
-        load_portrait(p, o.landmarks, reference);
+        load_portrait(p, o.landmarks, reference, detection);
         live.push_back(&p);
       } catch (const std::exception& e) {
         p.error = e.what();
+      }
+      if (p.detected) {
+        times.detect += p.detect_ms;
+        times.landmarks += p.landmarks_ms;
+        ++times.detected;
+        std::printf(
+            "  %s: %d face%s seen, the largest (%.0f px) used: 68 points -> %s "
+            "(detection %.1f ms, landmarks %.1f ms)\n",
+            p.name.c_str(), p.faces_seen, p.faces_seen == 1 ? "" : "s", p.face_box,
+            p.landmark_file.string().c_str(), p.detect_ms, p.landmarks_ms);
       }
     }
     times.load += ms_since(start);
@@ -270,12 +329,29 @@ int run_portraits(const RunOptions& o) {
       for (auto& [k, r] : records) step1.emplace_back(staged[k], std::move(r));
     }
 
-    // 6-12.
+    // 6-12, or the face-only mesh for portraits without labels.
     std::vector<std::pair<Portrait*, HeadResult>> heads;
-    if (head && !step1.empty()) {
-      std::vector<const Step1Record*> in;
-      std::vector<Portrait*> owners;
-      for (auto& [p, r] : step1) in.push_back(&r), owners.push_back(p);
+    std::vector<std::pair<Portrait*, FaceOnlyResult>> faces;
+    if (head) {
+      start = Clock::now();
+      for (auto& [p, r] : step1) {
+        if (!p->face_only) continue;
+        try {
+          faces.emplace_back(p, build_face_only(r, device.kind));
+          ++times.face_only_count;
+        } catch (const std::exception& e) {
+          p->error = e.what();
+        }
+      }
+      times.face_only += ms_since(start);
+    }
+    std::vector<const Step1Record*> head_in;
+    std::vector<Portrait*> owners;
+    if (head)
+      for (auto& [p, r] : step1)
+        if (!p->face_only) head_in.push_back(&r), owners.push_back(p);
+    if (!head_in.empty()) {
+      const std::vector<const Step1Record*>& in = head_in;
       auto results = run_isolated<const Step1Record*, HeadResult>(
           in, owners, [&](const std::vector<const Step1Record*>& records) {
             HeadStageTimings t;
@@ -289,25 +365,39 @@ int run_portraits(const RunOptions& o) {
     // Write, portrait by portrait (the writers and the preview renderer use the CPU pool
     // themselves); errors stay with their portrait.
     start = Clock::now();
-    const size_t writes = head ? heads.size() : step1.size();
-    std::vector<char> written(writes, 0);
-    for (size_t k = 0; k < writes; ++k) {
-      Portrait* p = head ? heads[k].first : step1[k].first;
+    const auto record_of = [&](const Portrait* p) -> const Step1Record& {
+      for (auto& s : step1)
+        if (s.first == p) return s.second;
+      P3D_THROW("no step-1 record for ", p->name);
+    };
+    const auto write_one = [&](Portrait* p, const auto& write) {
       try {
-        if (head) {
-          const Step1Record* r = nullptr;
-          for (auto& s : step1)
-            if (s.first == p) r = &s.second;
-          write_head_outputs(out, p->name, p->photo, *r, heads[k].second);
-        } else {
-          write_face_outputs(out, p->name, step1[k].second);
-        }
-        written[k] = 1;
+        write();
+        ++done;
       } catch (const std::exception& e) {
         p->error = e.what();
       }
+    };
+    if (head) {
+      for (auto& item : heads) {
+        Portrait* p = item.first;
+        write_one(p,
+                  [&] { write_head_outputs(out, p->name, p->photo, record_of(p), item.second); });
+      }
+      for (auto& item : faces) {
+        Portrait* p = item.first;
+        write_one(p, [&] {
+          write_face_only_outputs(out, p->name, p->photo, record_of(p), item.second);
+          std::printf("  %s: face-only (no %s.mat): the face mesh without hair or ears\n",
+                      p->name.c_str(), p->name.c_str());
+        });
+      }
+    } else {
+      for (auto& item : step1) {
+        Portrait* p = item.first;
+        write_one(p, [&] { write_face_outputs(out, p->name, item.second); });
+      }
     }
-    for (char w : written) done += w;
     times.write += ms_since(start);
 
     int failed_here = 0;
@@ -326,10 +416,22 @@ int run_portraits(const RunOptions& o) {
   }
 
   print_timings(times, done, ms_since(run_start), head);
-  int failed = 0;
-  for (const Portrait& p : portraits) failed += !p.error.empty();
+  int failed = 0, face_only = 0, detected = 0;
+  std::string face_only_names;
+  for (const Portrait& p : portraits) {
+    failed += !p.error.empty();
+    detected += p.error.empty() && p.detected;
+    if (head && p.error.empty() && p.face_only) {
+      ++face_only;
+      face_only_names += (face_only_names.empty() ? "" : ", ") + p.name;
+    }
+  }
   std::printf("\nsummary: %d of %zu portraits written to %s", done, portraits.size(),
               o.out.c_str());
+  if (detected) std::printf(" (%d with detected landmarks)", detected);
+  if (face_only)
+    std::printf("\n  face-only (no NAME.mat, face mesh without hair or ears): %d: %s", face_only,
+                face_only_names.c_str());
   if (failed) {
     std::printf(", %d failed:\n", failed);
     for (const Portrait& p : portraits)
@@ -349,7 +451,8 @@ Command add_run_command(CLI::App& app) {
              "depth net, stitching -> OUT/NAME.obj|ply|glb and PNGs");
   cmd->add_option("input", o->input,
                   "A photo NAME.jpg|jpeg|png, or a folder of them, each with NAME_landmark.txt "
-                  "(or NAME_detection.txt) and NAME.mat beside it")
+                  "(or NAME_detection.txt; else the face is detected) and NAME.mat (else the "
+                  "face only) beside it")
       ->required();
   cmd->add_option("--models", o->models,
                   std::string("Folder with ") + kRnetFile + " and " + kDepthNetFile);
@@ -373,9 +476,13 @@ Command add_run_command(CLI::App& app) {
       ->check(CLI::IsMember({"face", "head"}))
       ->capture_default_str();
   cmd->add_option("--landmarks", o->landmarks,
-                  "auto (NAME_landmark.txt if present, else NAME_detection.txt), yup68, topleft68 "
-                  "or detection5")
-      ->check(CLI::IsMember({"auto", "yup68", "topleft68", "detection5"}))
+                  "auto (NAME_landmark.txt if present, else NAME_detection.txt, else detect the "
+                  "face and its 68 points), yup68, topleft68, detection5 or detect (always)")
+      ->check(CLI::IsMember({"auto", "yup68", "topleft68", "detection5", "detect"}))
+      ->capture_default_str();
+  cmd->add_option("--landmark-model", o->landmark_model,
+                  "dlib's 68-point shape predictor for photos without landmark files (Debian "
+                  "libdlib-data)")
       ->capture_default_str();
   cmd->add_option("--coeff-override", o->coeff_override,
                   "Debugging: 'zero' replaces the R-Net's coefficients by zeros (the mean face, "

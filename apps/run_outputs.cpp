@@ -29,23 +29,25 @@ void parse_formats(const std::string& list, OutputOptions& o) {
   P3D_CHECK(count > 0, "--formats: name at least one of obj, ply, glb, png");
 }
 
-std::vector<std::string> write_head_outputs(const OutputOptions& o, const std::string& name,
-                                            const ImageU8& photo, const Step1Record& step1,
-                                            const HeadResult& head) {
-  std::vector<std::string> written;
+namespace {
+
+// The mesh files and the PNGs, shared by heads and face-only portraits.
+void write_mesh_outputs(const OutputOptions& o, const std::string& name, const ImageU8& photo,
+                        const Step1Record& step1, const HeadMesh& mesh, const DepthAndMask& render,
+                        std::vector<std::string>& written) {
   const auto path = [&](const std::string& suffix) { return (o.out / (name + suffix)).string(); };
-  if (o.obj) written.push_back(path(".obj")), write_obj(written.back(), head.mesh);
-  if (o.ply) written.push_back(path(".ply")), write_ply(written.back(), head.mesh);
-  if (o.glb) written.push_back(path(".glb")), write_glb(written.back(), head.mesh);
+  if (o.obj) written.push_back(path(".obj")), write_obj(written.back(), mesh);
+  if (o.ply) written.push_back(path(".ply")), write_ply(written.back(), mesh);
+  if (o.glb) written.push_back(path(".glb")), write_glb(written.back(), mesh);
   if (o.png) {
     written.push_back(path("_preview.png"));
-    write_turntable_png(written.back(), head.mesh);
+    write_turntable_png(written.back(), mesh);
     written.push_back(path("_overlay.png"));
-    write_restore_overlay_png(written.back(), photo, step1.crop_param, head.head_render.mask);
+    write_restore_overlay_png(written.back(), photo, step1.crop_param, render.mask);
     written.push_back(path("_depth.png"));
-    write_depth_png(written.back(), head.head_render);
+    write_depth_png(written.back(), render);
     written.push_back(path("_mask.png"));
-    write_mask_png(written.back(), head.head_render);
+    write_mask_png(written.back(), render);
     written.push_back(path("_crop.png"));
     ImageU8 crop;
     crop.width = crop.height = 256;
@@ -53,6 +55,15 @@ std::vector<std::string> write_head_outputs(const OutputOptions& o, const std::s
     crop.pixels = step1.img;
     write_png(written.back(), crop);
   }
+}
+
+}  // namespace
+
+std::vector<std::string> write_head_outputs(const OutputOptions& o, const std::string& name,
+                                            const ImageU8& photo, const Step1Record& step1,
+                                            const HeadResult& head) {
+  std::vector<std::string> written;
+  write_mesh_outputs(o, name, photo, step1, head.mesh, head.head_render, written);
   if (o.save_stages) {
     const fs::path stages = o.out / "stages";
     fs::create_directories(stages);
@@ -62,6 +73,20 @@ std::vector<std::string> write_head_outputs(const OutputOptions& o, const std::s
     write_step2_mat(step1, head.step2, written.back());
     written.push_back((stages / (name + "_step3.mat")).string());
     write_step3_mat(step1, head.step2, head.step3, written.back());
+  }
+  return written;
+}
+
+std::vector<std::string> write_face_only_outputs(const OutputOptions& o, const std::string& name,
+                                                 const ImageU8& photo, const Step1Record& step1,
+                                                 const FaceOnlyResult& face) {
+  std::vector<std::string> written;
+  write_mesh_outputs(o, name, photo, step1, face.mesh, face.render, written);
+  if (o.save_stages) {
+    const fs::path stages = o.out / "stages";
+    fs::create_directories(stages);
+    written.push_back((stages / (name + "_step1.mat")).string());
+    write_step1_mat(step1, written.back());
   }
   return written;
 }

@@ -8,12 +8,16 @@
 //   OUT/stages/NAME_step{1,2,3}.mat    with --save-stages: the original's per-step records
 // With --stop-after face: OUT/NAME.mat (the step-1 record) and OUT/vis/ previews, as the
 // original's step 1 writes them.
+// A face-only portrait (no NAME.mat) writes the same files for its face mesh
+// (pipeline/face_mesh.h): the overlay, depth and mask show the face render; --save-stages
+// writes only the step-1 record (there is no step 2 or 3).
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "pipeline/face_mesh.h"
 #include "pipeline/head_stage.h"
 #include "pipeline/image_io.h"
 #include "pipeline/step1_record.h"
@@ -34,6 +38,11 @@ void parse_formats(const std::string& list, OutputOptions& o);
 std::vector<std::string> write_head_outputs(const OutputOptions& o, const std::string& name,
                                             const ImageU8& photo, const Step1Record& step1,
                                             const HeadResult& head);
+
+// A face-only portrait's outputs (same names as the head's).
+std::vector<std::string> write_face_only_outputs(const OutputOptions& o, const std::string& name,
+                                                 const ImageU8& photo, const Step1Record& step1,
+                                                 const FaceOnlyResult& face);
 
 // --stop-after face: OUT/NAME.mat and OUT/vis/NAME*.png.
 std::vector<std::string> write_face_outputs(const OutputOptions& o, const std::string& name,
