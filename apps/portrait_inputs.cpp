@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "apps/run_manifest.h"
 #include "kernels/error.h"
 #include "pipeline/atomic_file.h"
 #include "pipeline/mat_file.h"
@@ -56,9 +57,35 @@ std::vector<Portrait> list_portraits(const fs::path& input) {
   return out;
 }
 
+std::vector<Portrait> list_inputs(const fs::path& input) {
+  if (fs::is_directory(input) || is_photo_name(input.filename().string()))
+    return list_portraits(input);
+  P3D_CHECK(fs::is_regular_file(input), input.string(), ": no such photo, folder or manifest");
+  std::vector<Portrait> out;
+  for (const ManifestEntry& e : read_manifest(input.string())) {
+    Portrait p = make_portrait(e.photo);
+    p.landmark_path = e.landmarks;
+    p.mask_path = e.mask;
+    if (!is_photo_name(p.photo_path.filename().string()))
+      p.error = input.string() + ":" + std::to_string(e.line) + ": " + e.photo +
+                " is not a .png, .jpg or .jpeg photo";
+    out.push_back(std::move(p));
+  }
+  // Names must stay unique: they name the outputs.
+  for (size_t i = 0; i < out.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (out[i].error.empty() && out[j].name == out[i].name) {
+        out[i].error = "another photo of the manifest (" + out[j].photo_path.string() +
+                       ") has the same name; its output would be overwritten";
+        break;
+      }
+  return out;
+}
+
 bool needs_detection(const std::string& option, const Portrait& p) {
   if (option == "detect") return true;
   if (option != "auto") return false;
+  if (!p.landmark_path.empty()) return false;
   const std::string photo = p.photo_path.string();
   return !fs::exists(landmark_path_for(photo, LandmarkConvention::YUp68)) &&
          !fs::exists(landmark_path_for(photo, LandmarkConvention::Detection5));
@@ -119,12 +146,23 @@ void load_portrait(Portrait& p, const std::string& landmark_option,
     p.landmark_file = detection.out / (p.name + "_landmark.txt");
     const std::string text = format_yup_landmark_file(face, p.photo.height);
     write_file_atomic(p.landmark_file.string(), text.data(), text.size());
+  } else if (!p.landmark_path.empty()) {
+    // A manifest's file: its name says the convention (as the original's two names do).
+    const std::string file = p.landmark_path.filename().string();
+    const bool detection5 = file.size() >= 14 && file.compare(file.size() - 14, 14, "_detection.txt") == 0;
+    const LandmarkConvention convention =
+        landmark_option == "auto" ? (detection5 ? LandmarkConvention::Detection5
+                                                : LandmarkConvention::YUp68)
+                                  : pick_landmark_convention(landmark_option, p);
+    lm = read_landmarks(p.landmark_path.string(), convention, p.photo.width, p.photo.height);
   } else {
     const LandmarkConvention convention = pick_landmark_convention(landmark_option, p);
     lm = read_landmarks(landmark_path_for(p.photo_path.string(), convention), convention,
                         p.photo.width, p.photo.height);
   }
-  const fs::path mat = p.photo_path.parent_path() / (p.name + ".mat");
+  const fs::path mat =
+      p.mask_path.empty() ? p.photo_path.parent_path() / (p.name + ".mat") : p.mask_path;
+  if (!p.mask_path.empty() && !fs::exists(mat)) P3D_THROW("missing label file ", mat.string());
   p.face_only = !fs::exists(mat);
   if (p.face_only) {
     // No face-parsing labels: all background, so the face stage crops and renders the face
@@ -137,6 +175,7 @@ void load_portrait(Portrait& p, const std::string& landmark_option,
     p.labels = read_labels(mat, p.photo.width, p.photo.height);
   }
   p.alignment = plan_alignment(lm, reference);
+  p.landmarks = std::move(lm);
 }
 
 }  // namespace p3d::app

@@ -22,10 +22,13 @@ namespace p3d::app {
 struct Portrait {
   std::string name;                   // NAME: the file name up to its first '.'
   std::filesystem::path photo_path;
+  // From a manifest: explicit landmark and mask files (empty: beside the photo).
+  std::filesystem::path landmark_path, mask_path;
   std::string error;                  // empty while fine
   // Loaded inputs (released after the portrait's batch).
   ImageU8 photo;
   ImageU8 labels;
+  Landmarks landmarks;
   FaceAlignment alignment;
   // Where the landmarks came from and what the detector did (faces_seen -1: a file).
   bool detected = false;
@@ -45,6 +48,10 @@ bool needs_detection(const std::string& option, const Portrait& p);
 // an error (its outputs would overwrite the first's). Throws when INPUT does not exist or a
 // folder holds no photo.
 std::vector<Portrait> list_portraits(const std::filesystem::path& input);
+
+// As list_portraits, and a manifest (a file not named like a photo: apps/run_manifest.h)
+// lists its photos in its own order with their explicit landmark and mask files.
+std::vector<Portrait> list_inputs(const std::filesystem::path& input);
 
 // "auto" (NAME_landmark.txt when present, else NAME_detection.txt), "yup68", "topleft68",
 // "detection5". Throws naming the expected files when there is none (callers detect first).

@@ -1,40 +1,38 @@
-// `portrait3d run INPUT --models DIR --bfm DIR --out DIR`: the whole method, photo to head
-// mesh, over one photo or a folder in the original's input convention (NAME.jpg|jpeg|png +
-// NAME_landmark.txt or NAME_detection.txt + NAME.mat), batched:
-//   load (decode, landmarks, labels) -> 1 align -> 2 R-Net -> 3-5 face stage (3DMM, head crop,
-//   face render) -> 6-12 head stage (masks, hair/ear mesh, depth net, back-projection, head
-//   render, stitching, mesh) -> write (apps/run_outputs.h).
-// A bare photo (no landmark file) has its face detected and its 68 points found with dlib
-// (pipeline/face_detection.h; the model loads once, only when some photo needs it), written
-// to OUT/NAME_landmark.txt. A photo without NAME.mat is reconstructed face-only: steps 1-5
-// with all-background labels, then the face mesh with its colours (pipeline/face_mesh.h)
-// instead of steps 6-12, exported like a head and marked face-only in the output.
-// A bad portrait (unreadable photo, missing landmark file, mask of the wrong size, non-finite
-// coefficients, no face inside the crop) is reported by name with its reason and skipped; the
-// rest completes. When a batch fails inside a stage, its portraits are rerun one by one so
-// only the bad one is lost. The exit code is 0 when every portrait was written, 1 otherwise.
+// `portrait3d run INPUT --out DIR`: the whole method, photo to head mesh, through the C++ API
+// (pipeline/reconstructor.h) over one photo, a folder in the original's input convention
+// (NAME.jpg|jpeg|png + NAME_landmark.txt or NAME_detection.txt + NAME.mat), or a manifest
+// (apps/run_manifest.h), batched. Per batch:
+//   load (decode, landmarks, labels; a bare photo has its face and 68 points found with dlib,
+//   pipeline/face_detection.h, written to OUT/NAME_landmark.txt) -> Reconstructor (steps 1-12,
+//   or the face alone without NAME.mat) -> write (apps/run_outputs.h).
+// Loading the next batch and writing the last one run on their own threads while a batch
+// computes, so that on the CPU the networks, not the I/O, set the pace; the summary states how
+// much of the writing was hidden.
+// For runs split across machines: --shard i/n keeps every n-th portrait (in name order)
+// starting at i; --skip-existing skips portraits whose outputs are already there.
+// A bad portrait (unreadable photo, missing landmark file, mask of the wrong size, no face
+// inside the crop) is reported by name with its reason and skipped; the rest completes. The
+// exit code is 0 when every portrait was written (or skipped), 1 otherwise.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "apps/commands.h"
+#include "apps/model_paths.h"
 #include "apps/portrait_inputs.h"
+#include "apps/progress.h"
 #include "apps/run_outputs.h"
+#include "apps/run_report.h"
 #include "engine/backend.h"
 #include "kernels/error.h"
-#include "kernels/face3dmm.h"
-#include "pipeline/alignment.h"
-#include "pipeline/depth_network.h"
 #include "pipeline/face_detection.h"
-#include "pipeline/face_mesh.h"
-#include "pipeline/face_model.h"
-#include "pipeline/face_network.h"
-#include "pipeline/face_stage.h"
-#include "pipeline/head_stage.h"
+#include "pipeline/reconstructor.h"
 
 namespace p3d::app {
 namespace {
@@ -42,14 +40,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kRnetFile = "model_mask3_white_light.pb";
-constexpr const char* kDepthNetFile = "depth_net.pb";
-
 struct RunOptions {
   std::string input;
-  std::string models;
-  std::string rnet, depth_net;  // override the files in --models
-  std::string bfm;
+  ModelPathOptions models;
   std::string out;
   std::string device = "auto";
   int batch = 8;
@@ -60,85 +53,13 @@ struct RunOptions {
   std::string landmark_model = kDefaultLandmarkModel;
   std::string coeff_override = "none";
   int threads = 0;
+  std::string shard;
+  bool skip_existing = false;
+  std::string json;
 };
-
-// --coeff-override damped: a random-weight R-Net gives coefficients of order 10 (angles of
-// several turns, the face behind the camera); scaled by this they pose and shape the face
-// mildly, which keeps a stand-in network's faces in frame.
-constexpr float kDampedScale = 0.02f;
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-// Per-stage wall-clock totals over the run.
-struct StageTimes {
-  double load = 0, align = 0, rnet = 0, write = 0;
-  double detect = 0, landmarks = 0, face_only = 0;  // inside load / in place of 6-12
-  int detected = 0, face_only_count = 0;            // portraits they were run for
-  FaceStageTimings face;
-  HeadStageTimings head;
-};
-
-void add(FaceStageTimings& a, const FaceStageTimings& b) {
-  a.reconstruct_ms += b.reconstruct_ms;
-  a.crop_geometry_ms += b.crop_geometry_ms;
-  a.crop_images_ms += b.crop_images_ms;
-  a.render_ms += b.render_ms;
-}
-
-void print_timings(const StageTimes& t, int done, double total_ms, bool head) {
-  struct Row {
-    std::string name;
-    double ms;
-    int count = -1;     // portraits the row's ms/portrait divides by (-1: every one written)
-    bool part = false;  // a part of the row above (kept out of the % sum)
-  };
-  std::vector<Row> rows = {{"load (decode, landmarks, labels)", t.load}};
-  const auto photos = [](int n) { return std::to_string(n) + (n == 1 ? " photo" : " photos"); };
-  if (t.detected > 0) {
-    rows.push_back({"  face detection (" + photos(t.detected) + ")", t.detect, t.detected, true});
-    rows.push_back({"  68 landmarks (" + photos(t.detected) + ")", t.landmarks, t.detected, true});
-  }
-  rows.insert(rows.end(), {{"1 align (224 crops)", t.align},
-                           {"2 R-Net", t.rnet},
-                           {"3 3DMM shape, pose, projection", t.face.reconstruct_ms},
-                           {"4 head crop geometry + record", t.face.crop_geometry_ms},
-                           {"4 head crop resampling", t.face.crop_images_ms},
-                           {"5 render face depth + mask", t.face.render_ms}});
-  if (head) {
-    rows.insert(rows.end(), {{"6 masks", t.head.masks_ms},
-                             {"7 hair/ear triangulation", t.head.triangulate_ms},
-                             {"8 depth net (input + network)", t.head.depth_net_ms},
-                             {"9 back-projection + colours", t.head.geometry_ms},
-                             {"10 render head depth + mask", t.head.render_ms},
-                             {"11 stitching", t.head.stitch_ms},
-                             {"12 mesh assembly", t.head.mesh_ms}});
-    // Steps 6-12 ran only for the heads: divide by those.
-    if (t.face_only_count > 0)
-      for (size_t i = rows.size() - 7; i < rows.size(); ++i)
-        rows[i].count = std::max(0, done - t.face_only_count);
-    if (t.face_only_count > 0)
-      rows.push_back({"face-only mesh (" + std::to_string(t.face_only_count) + " portraits)",
-                      t.face_only, t.face_only_count});
-  }
-  rows.push_back({"write outputs", t.write});
-  std::printf("\nstage timings (wall clock, %d portraits):\n", done);
-  std::printf("  %-36s %10s %12s %6s\n", "stage", "total ms", "ms/portrait", "%");
-  double sum = 0;
-  for (const Row& r : rows) sum += r.part ? 0 : r.ms;
-  for (const Row& r : rows) {
-    const int n = r.count >= 0 ? r.count : done;
-    std::printf("  %-36s %10.1f %12.2f %6.1f\n", r.name.c_str(), r.ms, n ? r.ms / n : 0.0,
-                sum > 0 ? 100 * r.ms / sum : 0.0);
-  }
-  std::printf("  %-36s %10.1f %12.2f\n", "total (incl. startup)", total_ms,
-              done ? total_ms / done : 0.0);
-}
-
-std::string require_file(const std::string& path, const char* what) {
-  P3D_CHECK(fs::is_regular_file(path), what, ": ", path, " is missing (or not a file)");
-  return path;
 }
 
 Device pick_device(const std::string& option) {
@@ -150,294 +71,330 @@ Device pick_device(const std::string& option) {
   return Device{DeviceKind::CUDA, 0};
 }
 
-// Runs `stage` on the whole batch; if it throws, reruns each item alone and records the
-// failures on their portraits, so one bad portrait costs only itself.
-template <typename In, typename Out, typename Stage>
-std::vector<std::pair<size_t, Out>> run_isolated(const std::vector<In>& inputs,
-                                                 const std::vector<Portrait*>& owners,
-                                                 Stage&& stage) {
-  std::vector<std::pair<size_t, Out>> results;
+// "i/n" -> (i, n) with 0 <= i < n.
+std::pair<int, int> parse_shard(const std::string& s) {
+  const size_t slash = s.find('/');
+  int i = -1, n = 0;
   try {
-    std::vector<Out> all = stage(inputs);
-    for (size_t k = 0; k < all.size(); ++k) results.emplace_back(k, std::move(all[k]));
-    return results;
-  } catch (const std::exception& e) {
-    if (inputs.size() == 1) {  // the single item is the culprit
-      owners[0]->error = e.what();
-      return results;
-    }
+    P3D_CHECK(slash != std::string::npos, "");
+    i = std::stoi(s.substr(0, slash));
+    n = std::stoi(s.substr(slash + 1));
+  } catch (const std::exception&) {
+    P3D_THROW("--shard must be i/n (e.g. 0/4), got '", s, "'");
   }
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    try {
-      std::vector<Out> one = stage(std::vector<In>{inputs[k]});
-      results.emplace_back(k, std::move(one.at(0)));
-    } catch (const std::exception& e) {
-      owners[k]->error = e.what();
-    }
+  P3D_CHECK(n >= 1 && i >= 0 && i < n, "--shard ", s, ": need 0 <= i < n");
+  return {i, n};
+}
+
+// Per-stage wall-clock totals over the run, with what each portrait of a batch is charged.
+struct StageTimes {
+  double load = 0, detect = 0, landmarks = 0, write = 0, write_wait = 0;
+  int detected = 0;
+  ReconstructionTimings recon;
+};
+
+void add(ReconstructionTimings& a, const ReconstructionTimings& b) {
+  a.align_ms += b.align_ms;
+  a.rnet_ms += b.rnet_ms;
+  a.face_mesh_ms += b.face_mesh_ms;
+  a.face.add(b.face);
+  a.head.add(b.head);
+}
+
+std::vector<std::pair<std::string, double>> stage_rows(const ReconstructionTimings& t) {
+  return {{"1 align (224 crops)", t.align_ms},
+          {"2 R-Net", t.rnet_ms},
+          {"3 3DMM shape, pose, projection", t.face.reconstruct_ms},
+          {"4 head crop geometry + record", t.face.crop_geometry_ms},
+          {"4 head crop resampling", t.face.crop_images_ms},
+          {"5 render face depth + mask", t.face.render_ms},
+          {"6 masks", t.head.masks_ms},
+          {"7 hair/ear triangulation", t.head.triangulate_ms},
+          {"8 depth net (input + network)", t.head.depth_net_ms},
+          {"9 back-projection + colours", t.head.geometry_ms},
+          {"10 render head depth + mask", t.head.render_ms},
+          {"11 stitching", t.head.stitch_ms},
+          {"12 mesh assembly", t.head.mesh_ms},
+          {"face-only mesh", t.face_mesh_ms}};
+}
+
+void print_timings(const StageTimes& t, int done, double total_ms) {
+  std::vector<std::pair<std::string, double>> rows = {{"load (decode, landmarks, labels)", t.load}};
+  if (t.detected) {
+    const std::string n = std::to_string(t.detected) + (t.detected == 1 ? " photo)" : " photos)");
+    rows.push_back({"  face detection (" + n, t.detect});
+    rows.push_back({"  68 landmarks (" + n, t.landmarks});
   }
-  return results;
+  for (const auto& r : stage_rows(t.recon))
+    if (r.second > 0) rows.push_back(r);
+  rows.push_back({"write outputs (own thread)", t.write});
+  std::printf("\nstage timings (wall clock, %d portraits):\n", done);
+  std::printf("  %-38s %10s %12s\n", "stage", "total ms", "ms/portrait");
+  for (const auto& r : rows)
+    std::printf("  %-38s %10.1f %12.2f\n", r.first.c_str(), r.second, done ? r.second / done : 0.0);
+  std::printf("  %-38s %10.1f %12.2f\n", "total (incl. startup)", total_ms,
+              done ? total_ms / done : 0.0);
+  if (t.write > 0)
+    std::printf("  writing overlapped with compute: %.0f%% hidden (%.0f ms of %.0f ms waited for)\n",
+                100.0 * std::max(0.0, 1.0 - t.write_wait / t.write), t.write_wait, t.write);
+}
+
+// The file whose presence means a portrait is done (--skip-existing): the last one written.
+fs::path done_marker(const OutputOptions& out, const std::string& name, bool head) {
+  if (!head) return out.out / (name + ".mat");
+  if (out.png) return out.out / (name + "_crop.png");
+  if (out.glb) return out.out / (name + ".glb");
+  if (out.ply) return out.out / (name + ".ply");
+  return out.out / (name + ".obj");
 }
 
 int run_portraits(const RunOptions& o) {
   const Clock::time_point run_start = Clock::now();
   P3D_CHECK(o.batch >= 1, "--batch must be at least 1");
-  P3D_CHECK(o.stop_after == "face" || o.stop_after == "head",
-            "--stop-after must be face or head, got '", o.stop_after, "'");
   const bool head = o.stop_after == "head";
   OutputOptions out;
   out.out = o.out;
   out.save_stages = o.save_stages;
   parse_formats(o.formats, out);
   const Device device = pick_device(o.device);
+  const ModelPaths paths = resolve_model_paths(o.models, head);
 
-  P3D_CHECK(!o.models.empty() || (!o.rnet.empty() && (!head || !o.depth_net.empty())),
-            "--models DIR (with ", kRnetFile, " and ", kDepthNetFile,
-            ") is required unless --rnet and --depth-net name the files");
-  const std::string rnet_path = require_file(
-      o.rnet.empty() ? (fs::path(o.models) / kRnetFile).string() : o.rnet, "the R-Net");
-  const std::string depth_path =
-      head ? require_file(o.depth_net.empty() ? (fs::path(o.models) / kDepthNetFile).string()
-                                              : o.depth_net,
-                          "the depth net")
-           : "";
-
-  std::vector<Portrait> portraits = list_portraits(o.input);
+  std::vector<Portrait> portraits = list_inputs(o.input);
+  RunReport report;
+  report.device = device.str();
+  if (!o.shard.empty()) {
+    const auto [i, n] = parse_shard(o.shard);
+    std::vector<Portrait> mine;
+    for (size_t k = 0; k < portraits.size(); ++k)
+      if (static_cast<int>(k % n) == i) mine.push_back(std::move(portraits[k]));
+    portraits = std::move(mine);
+    report.shard = o.shard;
+  }
   fs::create_directories(o.out);
+  std::vector<PortraitReport> reports(portraits.size());
+  std::vector<Portrait*> todo;
+  int skipped = 0;
+  for (size_t k = 0; k < portraits.size(); ++k) {
+    reports[k].name = portraits[k].name;
+    reports[k].photo = portraits[k].photo_path.string();
+    if (o.skip_existing && portraits[k].error.empty() &&
+        fs::exists(done_marker(out, portraits[k].name, head))) {
+      reports[k].status = "skipped";
+      ++skipped;
+      continue;
+    }
+    todo.push_back(&portraits[k]);
+  }
 
-  // The landmark model loads once, and only when some photo has no landmark file. When it
-  // cannot load, only those photos fail (with the reason); the rest go on.
+  // The landmark model loads once, and only when some photo has no landmark file; when it
+  // cannot load, only those photos fail (with the reason).
   std::unique_ptr<FaceLandmarker> landmarker;
   DetectionContext detection;
   detection.out = o.out;
   int bare = 0;
-  for (const Portrait& p : portraits) bare += p.error.empty() && needs_detection(o.landmarks, p);
+  for (const Portrait* p : todo) bare += p->error.empty() && needs_detection(o.landmarks, *p);
   if (bare > 0) {
-    const Clock::time_point t0 = Clock::now();
     try {
       landmarker = std::make_unique<FaceLandmarker>(o.landmark_model);
       detection.landmarker = landmarker.get();
-      std::printf(
-          "face detection for %d photo%s: dlib's HOG detector on a %d px copy, the 68-point "
-          "model %s (loaded in %.0f ms)\n",
-          bare, bare == 1 ? "" : "s", landmarker->detect_long_side(), o.landmark_model.c_str(),
-          ms_since(t0));
+      std::printf("face detection for %d photo%s: dlib's HOG detector on a %d px copy, 68 points "
+                  "from %s\n",
+                  bare, bare == 1 ? "" : "s", landmarker->detect_long_side(),
+                  o.landmark_model.c_str());
     } catch (const std::exception& e) {
       detection.unavailable = e.what();
       std::printf("face detection unavailable: %s\n", e.what());
     }
   }
 
-  // Startup: the face model, the alignment reference, the networks.
   Clock::time_point start = Clock::now();
-  const FaceModel model = load_face_model(o.bfm);
-  const AlignmentReference reference =
-      AlignmentReference::from_points(model.similarity_lm3d.data());
-  std::unique_ptr<Backend> backend =
-      device.kind == DeviceKind::CUDA ? make_cuda_backend(0) : make_cpu_backend(o.threads);
-  const int batch = std::min<int>(o.batch, static_cast<int>(portraits.size()));
-  FaceNetwork rnet(rnet_path, *backend, batch);
-  std::unique_ptr<DepthNetwork> depth_net;
-  if (head) depth_net = std::make_unique<DepthNetwork>(depth_path, *backend, batch);
-  FaceStage face_stage(model, device, /*colors=*/out.png && !head);
-  std::unique_ptr<HeadStage> head_stage;
-  if (head) head_stage = std::make_unique<HeadStage>(model, face_stage.triangles(), *depth_net, device);
-  std::printf("run: %zu portraits from %s, batch %d on %s, until the %s; startup %.0f ms\n",
-              portraits.size(), o.input.c_str(), batch, device.str().c_str(),
-              head ? "head mesh" : "face stage", ms_since(start));
+  ReconstructorOptions ro;
+  ro.rnet_path = paths.rnet;
+  ro.depth_net_path = paths.depth_net;
+  ro.face_model_dir = paths.face_model;
+  ro.device = device;
+  ro.max_batch = std::max(1, std::min<int>(o.batch, static_cast<int>(std::max<size_t>(1, todo.size()))));
+  ro.threads = o.threads;
+  ro.stop_after_face = !head;
+  if (o.coeff_override == "zero") ro.coeff_scale = 0.f;
+  if (o.coeff_override == "damped") ro.coeff_scale = 0.02f;
+  Reconstructor reconstructor(ro);
+  report.batch = ro.max_batch;
+  report.startup_ms = ms_since(start);
+  std::printf("run: %zu portraits from %s (%d skipped as done%s), batch %d on %s, until the %s; "
+              "models from %s; startup %.0f ms\n",
+              todo.size() + skipped, o.input.c_str(), skipped,
+              o.shard.empty() ? "" : (", shard " + o.shard).c_str(), ro.max_batch,
+              device.str().c_str(), head ? "head mesh" : "face stage", paths.where.c_str(),
+              report.startup_ms);
 
   StageTimes times;
-  int done = 0;
-  const size_t n = portraits.size();
-  const int batches = static_cast<int>((n + batch - 1) / batch);
-  for (int bi = 0; bi < batches; ++bi) {
-    const Clock::time_point batch_start = Clock::now();
-    const size_t first = static_cast<size_t>(bi) * batch, last = std::min(n, first + batch);
-    std::vector<Portrait*> live;
-    start = Clock::now();
-    for (size_t i = first; i < last; ++i) {
-      Portrait& p = portraits[i];
+  std::mutex print_mutex;
+  Progress progress(todo.size(), "portraits");
+  size_t finished = 0, failed_so_far = 0;
+  const size_t batch = static_cast<size_t>(ro.max_batch);
+  const size_t batches = (todo.size() + batch - 1) / batch;
+
+  // Loading one batch (on its own thread): decode, landmarks (perhaps detected), labels.
+  const auto load_batch = [&](size_t b) {
+    const Clock::time_point t0 = Clock::now();
+    StageTimes t;
+    for (size_t i = b * batch; i < std::min(todo.size(), (b + 1) * batch); ++i) {
+      Portrait& p = *todo[i];
       if (!p.error.empty()) continue;
       try {
-        load_portrait(p, o.landmarks, reference, detection);
-        live.push_back(&p);
+        load_portrait(p, o.landmarks, reconstructor.alignment_reference(), detection);
       } catch (const std::exception& e) {
         p.error = e.what();
       }
       if (p.detected) {
-        times.detect += p.detect_ms;
-        times.landmarks += p.landmarks_ms;
-        ++times.detected;
-        std::printf(
-            "  %s: %d face%s seen, the largest (%.0f px) used: 68 points -> %s "
-            "(detection %.1f ms, landmarks %.1f ms)\n",
-            p.name.c_str(), p.faces_seen, p.faces_seen == 1 ? "" : "s", p.face_box,
-            p.landmark_file.string().c_str(), p.detect_ms, p.landmarks_ms);
+        t.detect += p.detect_ms;
+        t.landmarks += p.landmarks_ms;
+        ++t.detected;
       }
     }
-    times.load += ms_since(start);
-
-    std::vector<std::pair<Portrait*, Step1Record>> step1;
-    if (!live.empty()) {
-      // 1. Alignment and 2. the R-Net.
-      start = Clock::now();
-      std::vector<const ImageU8*> photos;
-      std::vector<FaceAlignment> plans;
-      for (Portrait* p : live) {
-        photos.push_back(&p->photo);
-        plans.push_back(p->alignment);
-      }
-      const std::vector<float> aligned = align_images(photos, plans, device);
-      times.align += ms_since(start);
-      start = Clock::now();
-      std::vector<float> coeffs = rnet.run(aligned.data(), static_cast<int>(live.size()));
-      times.rnet += ms_since(start);
-      const int stride = rnet.coeff_count();
-      if (o.coeff_override == "zero") std::fill(coeffs.begin(), coeffs.end(), 0.f);
-      if (o.coeff_override == "damped")
-        for (float& c : coeffs) c *= kDampedScale;
-
-      // 3-5.
-      std::vector<FacePortrait> inputs;
-      std::vector<Portrait*> staged;
-      for (size_t k = 0; k < live.size(); ++k) {
-        const float* row = coeffs.data() + k * stride;
-        const int bad = first_nonfinite_coefficient(row, FaceCoeff::kCount);
-        if (bad >= 0) {
-          live[k]->error =
-              "the R-Net gave a non-finite coefficient (index " + std::to_string(bad) + ")";
-          continue;
-        }
-        FacePortrait in;
-        in.coeffs = row;
-        in.inv_scale = live[k]->alignment.inv_scale;
-        in.inv_offset[0] = live[k]->alignment.inv_offset[0];
-        in.inv_offset[1] = live[k]->alignment.inv_offset[1];
-        in.photo = ImageU8View{live[k]->photo.data(), live[k]->photo.width, live[k]->photo.height,
-                               live[k]->photo.channels};
-        in.labels =
-            ImageU8View{live[k]->labels.data(), live[k]->labels.width, live[k]->labels.height, 1};
-        inputs.push_back(in);
-        staged.push_back(live[k]);
-      }
-      auto records = run_isolated<FacePortrait, Step1Record>(
-          inputs, staged, [&](const std::vector<FacePortrait>& in) {
-            FaceStageTimings t;
-            auto r = face_stage.run(in, &t);
-            add(times.face, t);
-            return r;
-          });
-      for (auto& [k, r] : records) step1.emplace_back(staged[k], std::move(r));
-    }
-
-    // 6-12, or the face-only mesh for portraits without labels.
-    std::vector<std::pair<Portrait*, HeadResult>> heads;
-    std::vector<std::pair<Portrait*, FaceOnlyResult>> faces;
-    if (head) {
-      start = Clock::now();
-      for (auto& [p, r] : step1) {
-        if (!p->face_only) continue;
+    t.load = ms_since(t0);
+    return t;
+  };
+  // Writing one batch (on its own thread); results are moved in.
+  const auto write_batch = [&](std::vector<Portrait*> owners, std::vector<PortraitResult> results) {
+    const Clock::time_point t0 = Clock::now();
+    for (size_t k = 0; k < results.size(); ++k) {
+      Portrait& p = *owners[k];
+      const PortraitResult& r = results[k];
+      PortraitReport& rep = reports[&p - portraits.data()];
+      if (!r.ok()) {
+        p.error = r.error;
+      } else {
         try {
-          faces.emplace_back(p, build_face_only(r, device.kind));
-          ++times.face_only_count;
+          if (!head)
+            rep.outputs = write_face_outputs(out, p.name, r.step1);
+          else if (r.face_only) {
+            rep.outputs = write_face_only_outputs(out, p.name, p.photo, r.step1, r.face);
+            std::lock_guard<std::mutex> lock(print_mutex);
+            progress.note("  " + p.name + ": face-only (no " + p.name +
+                          ".mat): the face mesh without hair or ears");
+          }
+          else
+            rep.outputs = write_head_outputs(out, p.name, p.photo, r.step1, r.head);
         } catch (const std::exception& e) {
-          p->error = e.what();
+          p.error = e.what();
         }
       }
-      times.face_only += ms_since(start);
+      p.photo = ImageU8{};  // release this portrait's pixels
+      p.labels = ImageU8{};
     }
-    std::vector<const Step1Record*> head_in;
-    std::vector<Portrait*> owners;
-    if (head)
-      for (auto& [p, r] : step1)
-        if (!p->face_only) head_in.push_back(&r), owners.push_back(p);
-    if (!head_in.empty()) {
-      const std::vector<const Step1Record*>& in = head_in;
-      auto results = run_isolated<const Step1Record*, HeadResult>(
-          in, owners, [&](const std::vector<const Step1Record*>& records) {
-            HeadStageTimings t;
-            auto r = head_stage->run(records, &t);
-            times.head.add(t);
-            return r;
-          });
-      for (auto& [k, r] : results) heads.emplace_back(owners[k], std::move(r));
-    }
+    return ms_since(t0);
+  };
 
-    // Write, portrait by portrait (the writers and the preview renderer use the CPU pool
-    // themselves); errors stay with their portrait.
-    start = Clock::now();
-    const auto record_of = [&](const Portrait* p) -> const Step1Record& {
-      for (auto& s : step1)
-        if (s.first == p) return s.second;
-      P3D_THROW("no step-1 record for ", p->name);
-    };
-    const auto write_one = [&](Portrait* p, const auto& write) {
-      try {
-        write();
-        ++done;
-      } catch (const std::exception& e) {
-        p->error = e.what();
-      }
-    };
-    if (head) {
-      for (auto& item : heads) {
-        Portrait* p = item.first;
-        write_one(p,
-                  [&] { write_head_outputs(out, p->name, p->photo, record_of(p), item.second); });
-      }
-      for (auto& item : faces) {
-        Portrait* p = item.first;
-        write_one(p, [&] {
-          write_face_only_outputs(out, p->name, p->photo, record_of(p), item.second);
-          std::printf("  %s: face-only (no %s.mat): the face mesh without hair or ears\n",
-                      p->name.c_str(), p->name.c_str());
-        });
-      }
-    } else {
-      for (auto& item : step1) {
-        Portrait* p = item.first;
-        write_one(p, [&] { write_face_outputs(out, p->name, item.second); });
+  std::future<StageTimes> loading;
+  if (batches > 0) loading = std::async(std::launch::async, load_batch, 0);
+  std::future<double> writing;
+  std::vector<Portrait*> writing_owners;
+  const auto finish_writing = [&]() {
+    if (!writing.valid()) return;
+    const Clock::time_point t0 = Clock::now();
+    times.write += writing.get();
+    times.write_wait += ms_since(t0);
+    for (Portrait* p : writing_owners) {
+      PortraitReport& rep = reports[p - portraits.data()];
+      ++finished;
+      if (!p->error.empty()) {
+        rep.status = "failed";
+        rep.error = p->error;
+        ++failed_so_far;
+        std::lock_guard<std::mutex> lock(print_mutex);
+        progress.note("  " + p->name + ": FAILED: " + p->error);
       }
     }
-    times.write += ms_since(start);
+    writing_owners.clear();
+    std::lock_guard<std::mutex> lock(print_mutex);
+    progress.update(finished, failed_so_far);
+  };
 
-    int failed_here = 0;
-    for (size_t i = first; i < last; ++i)
-      if (!portraits[i].error.empty()) {
-        ++failed_here;
-        std::printf("  %s: FAILED: %s\n", portraits[i].name.c_str(), portraits[i].error.c_str());
+  for (size_t b = 0; b < batches; ++b) {
+    const StageTimes loaded = loading.get();
+    times.load += loaded.load;
+    times.detect += loaded.detect;
+    times.landmarks += loaded.landmarks;
+    times.detected += loaded.detected;
+    if (b + 1 < batches) loading = std::async(std::launch::async, load_batch, b + 1);
+
+    std::vector<Portrait*> owners, batch_all;
+    std::vector<PortraitInput> inputs;
+    for (size_t i = b * batch; i < std::min(todo.size(), (b + 1) * batch); ++i) {
+      Portrait* p = todo[i];
+      batch_all.push_back(p);
+      if (p->detected) {
+        std::lock_guard<std::mutex> lock(print_mutex);
+        char line[512];
+        std::snprintf(line, sizeof line, "  %s: %d face%s seen, the largest (%.0f px) used -> %s",
+                      p->name.c_str(), p->faces_seen, p->faces_seen == 1 ? "" : "s", p->face_box,
+                      p->landmark_file.string().c_str());
+        progress.note(line);
       }
-    std::printf("[batch %d/%d] %zu portraits, %zu written, %d failed, %.0f ms\n", bi + 1, batches,
-                last - first, last - first - failed_here, failed_here, ms_since(batch_start));
-    std::fflush(stdout);
-    for (size_t i = first; i < last; ++i) {  // release this batch's pixels
-      portraits[i].photo = ImageU8{};
-      portraits[i].labels = ImageU8{};
+      if (!p->error.empty()) continue;
+      PortraitInput in;
+      in.name = p->name;
+      in.photo = &p->photo;
+      in.landmarks = p->landmarks;
+      in.labels = p->face_only ? nullptr : &p->labels;
+      inputs.push_back(in);
+      owners.push_back(p);
     }
+    ReconstructionTimings t;
+    std::vector<PortraitResult> results = reconstructor.reconstruct(inputs, &t);
+    add(times.recon, t);
+    // Each portrait is charged its batch's stage times divided by the batch's size.
+    for (Portrait* p : owners) {
+      PortraitReport& rep = reports[p - portraits.data()];
+      rep.face_only = p->face_only;
+      rep.stage_ms.push_back({"load", loaded.load / std::max<size_t>(1, batch_all.size())});
+      for (const auto& row : stage_rows(t))
+        if (row.second > 0) rep.stage_ms.push_back({row.first, row.second / owners.size()});
+    }
+    finish_writing();  // the previous batch
+    // Portraits that failed to load have no result: count them with this batch's writes.
+    writing_owners = batch_all;
+    writing = std::async(std::launch::async, write_batch, owners, std::move(results));
   }
+  finish_writing();
+  progress.finish();
 
-  print_timings(times, done, ms_since(run_start), head);
-  int failed = 0, face_only = 0, detected = 0;
-  std::string face_only_names;
-  for (const Portrait& p : portraits) {
-    failed += !p.error.empty();
-    detected += p.error.empty() && p.detected;
-    if (head && p.error.empty() && p.face_only) {
-      ++face_only;
-      face_only_names += (face_only_names.empty() ? "" : ", ") + p.name;
+  int done = 0, failed = 0, face_only = 0, detected = 0;
+  for (const Portrait* p : todo) {
+    if (!p->error.empty()) {
+      ++failed;
+      continue;
     }
+    ++done;
+    face_only += head && p->face_only;
+    detected += p->detected;
   }
-  std::printf("\nsummary: %d of %zu portraits written to %s", done, portraits.size(),
+  print_timings(times, done, ms_since(run_start));
+  std::printf("\nsummary: %d of %zu portraits written to %s", done, todo.size() + skipped,
               o.out.c_str());
+  if (skipped) std::printf(" (%d skipped: already done)", skipped);
   if (detected) std::printf(" (%d with detected landmarks)", detected);
-  if (face_only)
+  if (face_only) {
+    std::string names;
+    for (const Portrait* p : todo)
+      if (p->error.empty() && p->face_only && head) names += (names.empty() ? "" : ", ") + p->name;
     std::printf("\n  face-only (no NAME.mat, face mesh without hair or ears): %d: %s", face_only,
-                face_only_names.c_str());
+                names.c_str());
+  }
   if (failed) {
     std::printf(", %d failed:\n", failed);
-    for (const Portrait& p : portraits)
-      if (!p.error.empty()) std::printf("  %s: %s\n", p.name.c_str(), p.error.c_str());
+    for (const Portrait* p : todo)
+      if (!p->error.empty()) std::printf("  %s: %s\n", p->name.c_str(), p->error.c_str());
   } else {
     std::printf("\n");
+  }
+  report.wall_ms = ms_since(run_start);
+  report.portraits = std::move(reports);
+  if (!o.json.empty()) {
+    write_run_report(o.json, report);
+    std::printf("report: %s\n", o.json.c_str());
   }
   return failed ? 1 : 0;
 }
@@ -450,18 +407,11 @@ Command add_run_command(CLI::App& app) {
       "run", "Photo(s) to head meshes: align, R-Net, 3DMM face, head crop, masks, hair/ear mesh, "
              "depth net, stitching -> OUT/NAME.obj|ply|glb and PNGs");
   cmd->add_option("input", o->input,
-                  "A photo NAME.jpg|jpeg|png, or a folder of them, each with NAME_landmark.txt "
-                  "(or NAME_detection.txt; else the face is detected) and NAME.mat (else the "
-                  "face only) beside it")
+                  "A photo NAME.jpg|jpeg|png, a folder of them (NAME_landmark.txt or "
+                  "NAME_detection.txt beside each, else the face is detected; NAME.mat, else the "
+                  "face only), or a manifest: a text file, one PHOTO [LANDMARKS [MASK]] per line")
       ->required();
-  cmd->add_option("--models", o->models,
-                  std::string("Folder with ") + kRnetFile + " and " + kDepthNetFile);
-  cmd->add_option("--rnet", o->rnet, "The R-Net file (overrides --models)");
-  cmd->add_option("--depth-net", o->depth_net, "The depth net file (overrides --models)");
-  cmd->add_option("--bfm", o->bfm,
-                  "Face model folder (BFM_model_front.mat, similarity_Lm3D_all.mat, center.mat, "
-                  "border_index.mat)")
-      ->required();
+  add_model_path_options(*cmd, o->models);
   cmd->add_option("--out", o->out, "Output folder")->required();
   cmd->add_option("--device", o->device, "auto (cuda when a usable GPU is present), cpu or cuda")
       ->capture_default_str();
@@ -475,6 +425,14 @@ Command add_run_command(CLI::App& app) {
                   "step 1; head: the whole method")
       ->check(CLI::IsMember({"face", "head"}))
       ->capture_default_str();
+  cmd->add_option("--shard", o->shard,
+                  "i/n: only every n-th portrait in name order, starting at i (one shard per "
+                  "machine or array task)");
+  cmd->add_flag("--skip-existing", o->skip_existing,
+                "Skip portraits whose outputs are already in OUT (resuming a run)");
+  cmd->add_option("--json", o->json,
+                  "Also write a report: per portrait status, error, stage times, outputs; totals "
+                  "with p50/p90/p99");
   cmd->add_option("--landmarks", o->landmarks,
                   "auto (NAME_landmark.txt if present, else NAME_detection.txt, else detect the "
                   "face and its 68 points), yup68, topleft68, detection5 or detect (always)")

@@ -1,14 +1,18 @@
 // Image files (image_io.h). JPEG goes through libjpeg-turbo driven as OpenCV 4.10's
 // JpegDecoder drives it (so that photos decode bit for bit as cv2.imread decodes them),
 // plus the EXIF orientation that cv2.imread applies afterwards; PNG goes through stb_image
-// (its PNG decodes already equal OpenCV's) and stb_image_write. The stb implementations are
-// compiled here with internal linkage, so other units may embed their own copies.
+// (its PNG decodes already equal OpenCV's); PNGs are written by pipeline/png_encode.h. The
+// stb implementation is compiled here with internal linkage, so other units may embed their
+// own copy.
 //
 // libjpeg reports errors through a callback that must not return; ours longjmps back into
 // the member of JpegDecompressor that made the call. Those members keep only trivially
 // destructible locals, so the jump skips no C++ destructor, and nothing thrown ever crosses
 // libjpeg's C frames: the p3d::Error is thrown after the jump, in C++ code.
 #include "pipeline/image_io.h"
+
+#include "pipeline/atomic_file.h"
+#include "pipeline/png_encode.h"
 
 #include <zlib.h>
 
@@ -39,15 +43,12 @@
 #define STBI_ONLY_PNG
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #endif
 #include <stb/stb_image.h>
-#include <stb/stb_image_write.h>
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
@@ -126,18 +127,19 @@ void check_png_target(const std::string& path, int32_t width, int32_t height, in
             "write_png ", path, ": row too long");
 }
 
+// cv2.imwrite takes BGR and stores RGB: the PNG bytes of a grey or BGR image.
+std::vector<uint8_t> png_of(const uint8_t* bgr_or_grey, int32_t width, int32_t height,
+                            int32_t channels, const std::string& what) {
+  check_png_target(what, width, height, channels);
+  if (channels != 3) return encode_png_bytes(bgr_or_grey, width, height, channels, what);
+  std::vector<uint8_t> rgb(bgr_or_grey, bgr_or_grey + static_cast<size_t>(width) * height * 3);
+  for (size_t i = 0; i < rgb.size(); i += 3) std::swap(rgb[i], rgb[i + 2]);
+  return encode_png_bytes(rgb.data(), width, height, channels, what);
+}
+
 void write_rgb_or_grey(const std::string& path, const uint8_t* bgr_or_grey, int32_t width,
                        int32_t height, int32_t channels) {
-  check_png_target(path, width, height, channels);
-  std::vector<uint8_t> rgb;
-  const uint8_t* data = bgr_or_grey;
-  if (channels == 3) {  // cv2.imwrite takes BGR and stores RGB
-    rgb.assign(bgr_or_grey, bgr_or_grey + static_cast<size_t>(width) * height * 3);
-    for (size_t i = 0; i < rgb.size(); i += 3) std::swap(rgb[i], rgb[i + 2]);
-    data = rgb.data();
-  }
-  if (!stbi_write_png(path.c_str(), width, height, channels, data, width * channels))
-    P3D_THROW("write_png ", path, ": cannot write the file (", std::strerror(errno), ")");
+  write_file_atomic(path, png_of(bgr_or_grey, width, height, channels, path));
 }
 
 // ---- JPEG ----------------------------------------------------------------------------
@@ -434,29 +436,7 @@ std::vector<uint8_t> encode_png(const ImageU8& image, const std::string& what) {
   P3D_CHECK(image.pixels.size() == static_cast<size_t>(image.width) * image.height * image.channels,
             "encode_png ", what, ": ", image.pixels.size(), " bytes for a ", image.width, "x",
             image.height, "x", image.channels, " image");
-  check_png_target(what, image.width, image.height, image.channels);
-  std::vector<uint8_t> rgb;
-  const uint8_t* data = image.pixels.data();
-  if (image.channels == 3) {  // BGR in, RGB stored, as cv2.imwrite
-    rgb = image.pixels;
-    for (size_t i = 0; i < rgb.size(); i += 3) std::swap(rgb[i], rgb[i + 2]);
-    data = rgb.data();
-  }
-  // zlib level 1 instead of stb's 8, and one row filter (Paeth) instead of trying all five
-  // per row: overlays of multi-megapixel photos encode several times faster, for somewhat
-  // larger files.
-  stbi_write_png_compression_level = 1;
-  stbi_write_force_png_filter = 4;
-  int length = 0;
-  unsigned char* png = stbi_write_png_to_mem(data, image.width * image.channels, image.width,
-                                             image.height, image.channels, &length);
-  if (png == nullptr || length <= 0) {
-    STBIW_FREE(png);
-    P3D_THROW("encode_png ", what, ": PNG encoding failed (out of memory)");
-  }
-  std::vector<uint8_t> bytes(png, png + length);
-  STBIW_FREE(png);
-  return bytes;
+  return png_of(image.pixels.data(), image.width, image.height, image.channels, what);
 }
 
 }  // namespace p3d

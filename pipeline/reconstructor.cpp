@@ -11,7 +11,6 @@
 #include "kernels/face3dmm.h"
 #include "pipeline/depth_network.h"
 #include "pipeline/face_network.h"
-#include "pipeline/head_geometry.h"
 
 namespace p3d {
 namespace {
@@ -65,7 +64,6 @@ struct Reconstructor::Impl {
 
   void run_batch(const std::vector<const PortraitInput*>& inputs,
                  std::vector<PortraitResult*>& results, ReconstructionTimings& t);
-  void face_only_mesh(PortraitResult& r);
 };
 
 Reconstructor::Reconstructor(const ReconstructorOptions& o) : impl_(std::make_unique<Impl>()) {
@@ -214,7 +212,7 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
     if (r.face_only) {
       start = Clock::now();
       try {
-        face_only_mesh(r);
+        r.face = build_face_only(r.step1, options.device.kind);
       } catch (const std::exception& e) {
         r.error = std::string("face mesh: ") + e.what();
       }
@@ -235,27 +233,6 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
         return r;
       });
   for (auto& [k, head] : heads) head_owners[k]->head = std::move(head);
-}
-
-// The face alone: its posed vertices, colours sampled from the crop as the head's face part
-// is (pipeline/head_geometry.h), and the model's triangles.
-void Reconstructor::Impl::face_only_mesh(PortraitResult& r) {
-  const Step1Record& s = r.step1;
-  HeadGeometryInput gi;
-  gi.crop_bgr = s.img.data();
-  const std::vector<float> no_depth(static_cast<size_t>(256) * 256, 0.f);
-  gi.depth = no_depth.data();
-  gi.camera = {s.face3d[0], s.face3d[1], s.face3d[2]};
-  gi.face_vertex_count = s.vertex_count;
-  gi.face_projection = s.face_projection.data();
-  const HeadGeometry g = compute_head_geometry(gi, options.device.kind);
-  HeadMesh& mesh = r.head.mesh;
-  mesh.face_vertex_count = s.vertex_count;
-  mesh.positions = s.face_shape;
-  mesh.colors.reserve(g.face_bgr.size());
-  for (size_t i = 0; i + 2 < g.face_bgr.size(); i += 3)
-    mesh.colors.insert(mesh.colors.end(), {g.face_bgr[i + 2], g.face_bgr[i + 1], g.face_bgr[i]});
-  mesh.triangles = face_stage->triangles();
 }
 
 }  // namespace p3d

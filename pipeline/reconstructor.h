@@ -22,6 +22,7 @@
 
 #include "engine/tensor.h"
 #include "pipeline/alignment.h"
+#include "pipeline/face_mesh.h"
 #include "pipeline/face_model.h"
 #include "pipeline/face_stage.h"
 #include "pipeline/head_mesh.h"
@@ -72,8 +73,8 @@ struct PortraitResult {
   bool face_only = false;  // no labels: the face mesh alone
   Step1Record step1;       // steps 1-5 (the original's step-1 record)
   HeadResult head;         // steps 6-12 (empty when face-only or stopped after the face)
-  HeadMesh& mesh() { return head.mesh; }
-  const HeadMesh& mesh() const { return head.mesh; }
+  FaceOnlyResult face;     // face-only: the face mesh and its render
+  const HeadMesh& mesh() const { return face_only ? face.mesh : head.mesh; }
   bool ok() const { return error.empty(); }
 };
 

@@ -1,5 +1,5 @@
 // Writing and reading the step-1 record (step1_record.h) with matio, and its preview PNGs
-// with stb_image_write. matio is used directly (not pipeline/mat_file.h) because the record
+// (pipeline/png_encode.h). matio is used directly (not pipeline/mat_file.h) because the record
 // needs a 3-D uint8 array and compressed variables.
 #include "pipeline/step1_record.h"
 
@@ -13,18 +13,9 @@
 #include "kernels/error.h"
 #include "pipeline/mat_record.h"
 #include "pipeline/mat_validate.h"
+#include "pipeline/atomic_file.h"
+#include "pipeline/png_encode.h"
 
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#endif
-#include <stb/stb_image_write.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 namespace p3d {
 namespace {
@@ -69,8 +60,7 @@ std::vector<T> read_var(mat_t* file, const std::string& path, const char* name, 
 }
 
 void write_png(const std::string& path, int w, int h, int channels, const uint8_t* data) {
-  if (!stbi_write_png(path.c_str(), w, h, channels, data, w * channels))
-    P3D_THROW(path, ": cannot write PNG");
+  write_file_atomic(path, encode_png_bytes(data, w, h, channels, path));
 }
 
 }  // namespace

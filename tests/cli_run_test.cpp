@@ -14,10 +14,12 @@
 // Skips with the reason when the seed examples are absent.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <string>
@@ -235,6 +237,47 @@ TEST_F(RunCommand, StopAfterFaceWritesTheStep1Record) {
   MatReader step1((out / (name + ".mat")).string());
   EXPECT_EQ(step1.read("face3d").size(), 396u);
   EXPECT_FALSE(fs::exists(out / (name + ".obj")));
+}
+
+// A manifest of four seed portraits with explicit landmark and mask paths, run as two shards;
+// each shard's JSON report names its portraits only; a rerun with --skip-existing skips all.
+TEST_F(RunCommand, ManifestShardsSkipExistingAndReport) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(seeds_))
+    if (e.path().extension() == ".jpg" || e.path().extension() == ".jpeg")
+      names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  names.resize(4);
+  const fs::path list = work_ / "list.txt", out = work_ / "manifest_out";
+  {
+    std::ofstream m(list);
+    m << "# photo\tlandmarks\tmask\n";
+    for (const std::string& n : names) {
+      fs::path photo = seeds_ / (n + ".jpg");
+      if (!fs::exists(photo)) photo = seeds_ / (n + ".jpeg");
+      m << photo.string() << "\t" << (seeds_ / (n + "_landmark.txt")).string() << "\t"
+        << (seeds_ / (n + ".mat")).string() << "\n";
+    }
+  }
+  for (int shard = 0; shard < 2; ++shard) {
+    const auto r = run_cli("run " + quote(list.string()) + models_args() +
+                           " --formats obj --batch 2 --shard " + std::to_string(shard) + "/2" +
+                           " --json " + quote((out / ("report" + std::to_string(shard) + ".json")).string()) +
+                           " --out " + quote(out.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("2 of 2 portraits written"), std::string::npos) << r.output;
+  }
+  for (const std::string& n : names) EXPECT_TRUE(fs::exists(out / (n + ".obj"))) << n;
+  std::ifstream report(out / "report1.json");
+  const std::string json((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_NE(json.find("\"" + names[1] + "\""), std::string::npos) << json;  // shard 1: 2nd, 4th
+  EXPECT_NE(json.find("\"" + names[3] + "\""), std::string::npos) << json;
+  EXPECT_EQ(json.find("\"" + names[0] + "\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"p99\""), std::string::npos) << json;
+  const auto again = run_cli("run " + quote(list.string()) + models_args() +
+                             " --formats obj --skip-existing --out " + quote(out.string()));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("4 skipped"), std::string::npos) << again.output;
 }
 
 TEST_F(RunCommand, MissingNetworkIsAClearError) {
