@@ -4,6 +4,7 @@
 // trtexec and llama-bench are the models: one command, the numbers a user quotes.
 //
 //   portrait3d bench ../shared/seed-examples --models DIR --bfm DIR --batch 1,8 --repeat 5
+// (without --models / --bfm: the demo's stand-ins, as for run).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "apps/commands.h"
+#include "apps/model_paths.h"
 #include "apps/portrait_inputs.h"
 #include "apps/run_report.h"
 #include "engine/backend.h"
@@ -30,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 
 struct BenchOptions {
   std::string input;
-  std::string models, rnet, depth_net, bfm;
+  ModelPathOptions models;
   std::string batches = "1,8";
   std::string devices = "auto";
   int warmup = 1;
@@ -142,12 +144,7 @@ int run_bench(const BenchOptions& o) {
   P3D_CHECK(o.repeat >= 1 && o.warmup >= 0, "--repeat must be >= 1 and --warmup >= 0");
   const std::vector<int> batches = parse_ints(o.batches, "--batch");
   const std::vector<Device> devices = parse_devices(o.devices);
-  P3D_CHECK(!o.models.empty() || (!o.rnet.empty() && !o.depth_net.empty()),
-            "--models DIR (or --rnet and --depth-net) is required");
-  const std::string rnet =
-      o.rnet.empty() ? (fs::path(o.models) / "model_mask3_white_light.pb").string() : o.rnet;
-  const std::string depth =
-      o.depth_net.empty() ? (fs::path(o.models) / "depth_net.pb").string() : o.depth_net;
+  const ModelPaths paths = resolve_model_paths(o.models, /*need_depth_net=*/true);
   const Inputs inputs = load_inputs(o.input);
   std::printf("bench: %zu portraits from %s; warm-up %d, %d timed repeats per row\n",
               inputs.portraits.size(), o.input.c_str(), o.warmup, o.repeat);
@@ -156,9 +153,9 @@ int run_bench(const BenchOptions& o) {
   for (const Device& device : devices) {
     for (int batch : batches) {
       ReconstructorOptions ro;
-      ro.rnet_path = rnet;
-      ro.depth_net_path = depth;
-      ro.face_model_dir = o.bfm;
+      ro.rnet_path = paths.rnet;
+      ro.depth_net_path = paths.depth_net;
+      ro.face_model_dir = paths.face_model;
       ro.device = device;
       ro.max_batch = batch;
       ro.threads = o.threads;
@@ -248,10 +245,7 @@ Command add_bench_command(CLI::App& app) {
       "bench", "Throughput and latency of the whole method per device and batch size "
                "(decoding and writing excluded), with the per-stage split");
   cmd->add_option("input", o->input, "A photo or a folder in run's input convention")->required();
-  cmd->add_option("--models", o->models, "Folder with model_mask3_white_light.pb and depth_net.pb");
-  cmd->add_option("--rnet", o->rnet, "The R-Net file (overrides --models)");
-  cmd->add_option("--depth-net", o->depth_net, "The depth net file (overrides --models)");
-  cmd->add_option("--bfm", o->bfm, "Face model folder")->required();
+  add_model_path_options(*cmd, o->models);
   cmd->add_option("--batch", o->batches, "Batch sizes, comma-separated")->capture_default_str();
   cmd->add_option("--device", o->devices, "auto (cpu, and cuda when usable), cpu, cuda; comma-separated")
       ->capture_default_str();
