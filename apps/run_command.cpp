@@ -350,6 +350,10 @@ int run_portraits(const RunOptions& o) {
       PortraitReport& rep = reports[p - portraits.data()];
       rep.face_only = p->face_only;
       rep.stage_ms.push_back({"load", loaded.load / std::max<size_t>(1, batch_all.size())});
+      if (p->detected) {  // per photo, inside its load
+        rep.stage_ms.push_back({"  face detection", p->detect_ms});
+        rep.stage_ms.push_back({"  68 landmarks", p->landmarks_ms});
+      }
       for (const auto& row : stage_rows(t))
         if (row.second > 0) rep.stage_ms.push_back({row.first, row.second / owners.size()});
     }

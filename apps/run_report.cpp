@@ -44,7 +44,8 @@ std::string number(double v) {
 
 double PortraitReport::total_ms() const {
   double t = 0;
-  for (const auto& s : stage_ms) t += s.second;
+  for (const auto& s : stage_ms)
+    if (s.first.rfind("  ", 0) != 0) t += s.second;  // indented: a part of the row above
   return t;
 }
 

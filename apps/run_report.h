@@ -15,7 +15,9 @@ struct PortraitReport {
   std::string status = "ok";  // "ok", "failed", "skipped" (--skip-existing)
   std::string error;
   bool face_only = false;
-  std::vector<std::pair<std::string, double>> stage_ms;  // this portrait's share
+  // This portrait's share of each stage; a name indented by two spaces is a part of the
+  // row before it (face detection inside load) and does not add to total_ms().
+  std::vector<std::pair<std::string, double>> stage_ms;
   std::vector<std::string> outputs;
   double total_ms() const;
 };

@@ -62,7 +62,7 @@ TEST(RunReport, JsonParsesBackWithItsTotals) {
     PortraitReport p;
     p.name = "p" + std::to_string(i);
     p.photo = "dir/\"odd\"\tname.jpg";  // escaping
-    p.stage_ms = {{"load", 1.0 + i}, {"R-Net", 10.0}};
+    p.stage_ms = {{"load", 1.0 + i}, {"  face detection", 0.5}, {"R-Net", 10.0}};
     p.outputs = {"out/p.obj"};
     r.portraits.push_back(p);
   }
