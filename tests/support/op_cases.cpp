@@ -1233,7 +1233,7 @@ void add_aliasing_and_alignment_cases(std::vector<OpCase>& t) {
   t.push_back(misaligned(binary_case(Binary::Mul, Shape{2, 9, 64}, Shape{64}), 4));
   t.push_back(misaligned(in_place(binary_case(Binary::Max, Shape{512}, Shape{512}), 0), 4));
   t.push_back(misaligned(cast_case(DType::F32, DType::F16, 1024), 4));
-  t.push_back(misaligned(cast_case(DType::U8, DType::F32, 1027), 1));
+  t.push_back(misaligned(cast_case(DType::U8, DType::F32, 1027), 4));
   t.push_back(misaligned(transpose_case(Shape{2, 8, 16, 12}, {0, 3, 1, 2}), 4));
   t.push_back(
       misaligned(slice_case(Shape{2, 16, 16, 8}, {0, 1, 2, 0}, {1, 2, 1, 1}, {2, 7, 14, 8}), 4));
