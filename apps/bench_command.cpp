@@ -23,7 +23,6 @@
 #include "kernels/error.h"
 #include "pipeline/atomic_file.h"
 #include "pipeline/face_detection.h"
-#include "pipeline/face_model.h"
 #include "pipeline/reconstructor.h"
 
 namespace p3d::app {
@@ -89,8 +88,7 @@ struct Inputs {
   double detect_ms = 0, landmarks_ms = 0;
 };
 
-Inputs load_inputs(const std::string& input, const AlignmentReference& reference,
-                   const std::string& landmark_dir) {
+Inputs load_inputs(const std::string& input, const std::string& landmark_dir) {
   Inputs in;
   in.portraits = list_portraits(input);
   std::unique_ptr<FaceLandmarker> landmarker;
@@ -103,7 +101,7 @@ Inputs load_inputs(const std::string& input, const AlignmentReference& reference
         landmarker = std::make_unique<FaceLandmarker>();
         detection.landmarker = landmarker.get();
       }
-      load_portrait(p, "auto", reference, detection);
+      load_portrait(p, "auto", detection);
     } catch (const std::exception& e) {
       p.error = e.what();
       std::printf("bench: skipping %s: %s\n", p.name.c_str(), e.what());
@@ -163,9 +161,7 @@ int run_bench(const BenchOptions& o) {
   const ModelPaths paths = resolve_model_paths(o.models, /*need_depth_net=*/true);
   const fs::path landmark_dir = fs::temp_directory_path() / "portrait3d-bench-landmarks";
   fs::create_directories(landmark_dir);
-  const Inputs inputs = load_inputs(
-      o.input, AlignmentReference::from_points(load_face_model(paths.face_model).similarity_lm3d.data()),
-      landmark_dir.string());
+  const Inputs inputs = load_inputs(o.input, landmark_dir.string());
   std::printf("bench: %zu portraits from %s; warm-up %d, %d timed repeats per row\n",
               inputs.inputs.size(), o.input.c_str(), o.warmup, o.repeat);
   if (inputs.detected)

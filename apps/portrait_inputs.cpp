@@ -130,7 +130,7 @@ ImageU8 read_labels(const fs::path& path, int32_t width, int32_t height) {
 }
 
 void load_portrait(Portrait& p, const std::string& landmark_option,
-                   const AlignmentReference& reference, const DetectionContext& detection) {
+                   const DetectionContext& detection) {
   p.photo = read_image(p.photo_path.string());
   Landmarks lm;
   if (needs_detection(landmark_option, p)) {
@@ -174,7 +174,6 @@ void load_portrait(Portrait& p, const std::string& landmark_option,
   } else {
     p.labels = read_labels(mat, p.photo.width, p.photo.height);
   }
-  p.alignment = plan_alignment(lm, reference);
   p.landmarks = std::move(lm);
 }
 

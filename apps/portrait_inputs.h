@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/alignment.h"
 #include "pipeline/face_detection.h"
 #include "pipeline/image_io.h"
 #include "pipeline/landmarks.h"
@@ -29,7 +28,6 @@ struct Portrait {
   ImageU8 photo;
   ImageU8 labels;
   Landmarks landmarks;
-  FaceAlignment alignment;
   // Where the landmarks came from and what the detector did (faces_seen -1: a file).
   bool detected = false;
   int32_t faces_seen = -1;
@@ -70,8 +68,9 @@ struct DetectionContext {
 
 // Reads the photo, landmarks (from the files, or detected and written to
 // OUT/NAME_landmark.txt) and labels of `p` (all background, p.face_only, when NAME.mat is
-// absent) and plans its alignment; throws p3d::Error naming the file and the problem.
+// absent); throws p3d::Error naming the file and the problem. The alignment is planned by
+// the Reconstructor, which reports a landmark set it cannot use as that portrait's error.
 void load_portrait(Portrait& p, const std::string& landmark_option,
-                   const AlignmentReference& reference, const DetectionContext& detection);
+                   const DetectionContext& detection);
 
 }  // namespace p3d::app

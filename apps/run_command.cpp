@@ -243,7 +243,7 @@ int run_portraits(const RunOptions& o) {
       Portrait& p = *todo[i];
       if (!p.error.empty()) continue;
       try {
-        load_portrait(p, o.landmarks, reconstructor.alignment_reference(), detection);
+        load_portrait(p, o.landmarks, detection);
       } catch (const std::exception& e) {
         p.error = e.what();
       }
