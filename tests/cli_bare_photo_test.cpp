@@ -29,6 +29,7 @@
 #include "pipeline/image_io.h"
 #include "pipeline/landmarks.h"
 #include "tests/cli_runner.h"
+#include "tests/cli_seed_workspace.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -145,30 +146,19 @@ ImageU8 shrink(const ImageU8& photo, int f) {
 class BarePhotoRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    seeds_ = test::shared_dir() / "seed-examples";
-    if (!fs::is_directory(seeds_)) return;
-    work_ = fs::temp_directory_path() / ("p3d_bare_test_" + std::to_string(::getpid()));
-    fs::create_directories(work_);
-    const auto r = run_cli("make-face-model --out " + quote((work_ / "bfm").string()));
-    model_ok_ = r.exit_code == 0;
-    model_log_ = r.output;
+    ws_.set_up("p3d_bare_test");
+    seeds_ = ws_.seeds;
+    work_ = ws_.work;
   }
-  static void TearDownTestSuite() {
-    if (!work_.empty()) fs::remove_all(work_);
-  }
+  static void TearDownTestSuite() { ws_.tear_down(); }
   void SetUp() override {
-    if (!fs::is_directory(seeds_)) GTEST_SKIP() << "seed examples not found at " << seeds_;
+    if (!ws_.have_seeds()) GTEST_SKIP() << "seed examples not found at " << seeds_;
     if (!fs::is_regular_file(kDefaultLandmarkModel))
       GTEST_SKIP() << kDefaultLandmarkModel << " absent (Debian libdlib-data)";
-    ASSERT_TRUE(model_ok_) << model_log_;
+    ASSERT_TRUE(ws_.model_ok) << ws_.model_log;
   }
 
-  static std::string models_args() {
-    const fs::path tf = test::fixture_dir("tf");
-    return " --rnet " + quote((tf / "rnet_reduced" / "graph.pb").string()) + " --depth-net " +
-           quote((tf / "depth_net_reduced" / "graph.pb").string()) + " --bfm " +
-           quote((work_ / "bfm").string()) + " --coeff-override zero --device cpu";
-  }
+  static std::string models_args() { return ws_.model_args("zero"); }
 
   static std::vector<fs::path> seed_photos() {
     std::vector<fs::path> out;
@@ -184,13 +174,11 @@ class BarePhotoRun : public ::testing::Test {
     return f.substr(0, f.find('.'));
   }
 
+  static test::SeedWorkspace ws_;
   static fs::path seeds_, work_;
-  static bool model_ok_;
-  static std::string model_log_;
 };
+test::SeedWorkspace BarePhotoRun::ws_;
 fs::path BarePhotoRun::seeds_, BarePhotoRun::work_;
-bool BarePhotoRun::model_ok_ = false;
-std::string BarePhotoRun::model_log_;
 
 void expect_face_only_mesh(const fs::path& out, const std::string& name) {
   SCOPED_TRACE(name);

@@ -19,6 +19,7 @@
 
 #include "pipeline/mat_record.h"
 #include "tests/cli_runner.h"
+#include "tests/cli_seed_workspace.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -59,13 +60,11 @@ std::string failed_line(const std::string& output, const std::string& name) {
 }
 
 TEST(CliDamagedInputs, GoodOutputsUnchangedAndDamagedNamed) {
-  const fs::path seeds = test::shared_dir() / "seed-examples";
-  if (!fs::is_directory(seeds)) GTEST_SKIP() << "seed examples not found at " << seeds;
-  const fs::path work = fs::temp_directory_path() / ("p3d_damaged_" + std::to_string(::getpid()));
-  fs::remove_all(work);
-  fs::create_directories(work);
-  const auto model = run_cli("make-face-model --out " + quote((work / "bfm").string()));
-  ASSERT_EQ(model.exit_code, 0) << model.output;
+  test::SeedWorkspace ws;
+  ws.set_up("p3d_damaged");
+  if (!ws.have_seeds()) GTEST_SKIP() << "seed examples not found at " << ws.seeds;
+  ASSERT_TRUE(ws.model_ok) << ws.model_log;
+  const fs::path seeds = ws.seeds, work = ws.work;
 
   // The four smallest photos (quickest to run) with a landmark file and a mask beside them.
   std::vector<fs::path> photos;
@@ -139,11 +138,7 @@ TEST(CliDamagedInputs, GoodOutputsUnchangedAndDamagedNamed) {
         "mask is 12x10 (width x height) but the photo is");
   }
 
-  const fs::path tf = test::fixture_dir("tf");
-  const std::string models =
-      " --rnet " + quote((tf / "rnet_reduced" / "graph.pb").string()) + " --depth-net " +
-      quote((tf / "depth_net_reduced" / "graph.pb").string()) + " --bfm " +
-      quote((work / "bfm").string()) + " --coeff-override damped --device cpu --batch 4";
+  const std::string models = ws.model_args("damped") + " --batch 4";
   const fs::path good_out = work / "good_out", mixed_out = work / "mixed_out";
   const auto clean =
       run_cli("run " + quote(good_in.string()) + models + " --out " + quote(good_out.string()));
@@ -177,7 +172,7 @@ TEST(CliDamagedInputs, GoodOutputsUnchangedAndDamagedNamed) {
   }
   EXPECT_GE(compared, 4u * 8u) << "expected the 8 files of each of the 4 good portraits";
   for (const std::string& name : good) EXPECT_TRUE(fs::exists(good_out / (name + ".obj"))) << name;
-  fs::remove_all(work);
+  ws.tear_down();
 }
 
 }  // namespace

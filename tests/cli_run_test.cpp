@@ -27,6 +27,7 @@
 
 #include "pipeline/mat_file.h"
 #include "tests/cli_runner.h"
+#include "tests/cli_seed_workspace.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -89,36 +90,22 @@ std::pair<long, long> ply_counts(const fs::path& path) {
 class RunCommand : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    seeds_ = test::shared_dir() / "seed-examples";
-    if (!fs::is_directory(seeds_)) return;
-    work_ = fs::temp_directory_path() / ("p3d_run_test_" + std::to_string(::getpid()));
-    fs::create_directories(work_);
-    const auto r = run_cli("make-face-model --out " + quote((work_ / "bfm").string()));
-    model_ok_ = r.exit_code == 0;
-    model_log_ = r.output;
+    ws_.set_up("p3d_run_test");
+    seeds_ = ws_.seeds;
+    work_ = ws_.work;
   }
-  static void TearDownTestSuite() {
-    if (!work_.empty()) fs::remove_all(work_);
-  }
+  static void TearDownTestSuite() { ws_.tear_down(); }
   void SetUp() override {
-    if (!fs::is_directory(seeds_)) GTEST_SKIP() << "seed examples not found at " << seeds_;
-    ASSERT_TRUE(model_ok_) << model_log_;
+    if (!ws_.have_seeds()) GTEST_SKIP() << "seed examples not found at " << seeds_;
+    ASSERT_TRUE(ws_.model_ok) << ws_.model_log;
   }
+  static std::string models_args() { return ws_.model_args("zero"); }
 
-  static std::string models_args() {
-    const fs::path tf = test::fixture_dir("tf");
-    return " --rnet " + quote((tf / "rnet_reduced" / "graph.pb").string()) + " --depth-net " +
-           quote((tf / "depth_net_reduced" / "graph.pb").string()) + " --bfm " +
-           quote((work_ / "bfm").string()) + " --coeff-override zero --device cpu";
-  }
-
+  static test::SeedWorkspace ws_;
   static fs::path seeds_, work_;
-  static bool model_ok_;
-  static std::string model_log_;
 };
+test::SeedWorkspace RunCommand::ws_;
 fs::path RunCommand::seeds_, RunCommand::work_;
-bool RunCommand::model_ok_ = false;
-std::string RunCommand::model_log_;
 
 void expect_mesh_invariants(const fs::path& out, const std::string& name) {
   SCOPED_TRACE(name);
