@@ -130,22 +130,6 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-// The stages of ReconstructionTimings as (name, ms) rows.
-std::vector<std::pair<std::string, double>> stage_rows(const ReconstructionTimings& t) {
-  return {{"align", t.align_ms},
-          {"R-Net", t.rnet_ms},
-          {"3DMM", t.face.reconstruct_ms},
-          {"head crop", t.face.crop_geometry_ms + t.face.crop_images_ms},
-          {"face render", t.face.render_ms},
-          {"masks", t.head.masks_ms},
-          {"triangulation", t.head.triangulate_ms},
-          {"depth net", t.head.depth_net_ms},
-          {"back-projection", t.head.geometry_ms},
-          {"head render", t.head.render_ms},
-          {"stitching", t.head.stitch_ms},
-          {"mesh", t.head.mesh_ms + t.face_mesh_ms}};
-}
-
 struct Row {
   std::string device;
   int batch = 0;
@@ -197,11 +181,7 @@ int run_bench(const BenchOptions& o) {
         const std::vector<PortraitResult> out = r.reconstruct(one_batch, &t);
         times.push_back(ms_between(start, Clock::now()));
         for (const PortraitResult& res : out) failed += !res.ok();
-        sum.align_ms += t.align_ms;
-        sum.rnet_ms += t.rnet_ms;
-        sum.face_mesh_ms += t.face_mesh_ms;
-        sum.face.add(t.face);
-        sum.head.add(t.head);
+        sum.add(t);
       }
       if (failed)
         std::printf("bench: %d portrait runs failed on %s at batch %d (their time is included)\n",
@@ -214,7 +194,7 @@ int run_bench(const BenchOptions& o) {
       row.p99 = percentile(times, 99);
       for (double t : times) row.mean += t / times.size();
       row.portraits_per_s = row.mean > 0 ? 1000.0 * batch / row.mean : 0;
-      for (auto& [name, ms] : stage_rows(sum))
+      for (auto& [name, ms] : sum.rows())
         row.stages.emplace_back(name, ms / (static_cast<double>(o.repeat) * batch));
       rows.push_back(row);
     }
@@ -225,11 +205,11 @@ int run_bench(const BenchOptions& o) {
   for (const Row& r : rows)
     std::printf("%-8s %5d %10.2f %10.2f %10.2f %12.2f\n", r.device.c_str(), r.batch, r.p50,
                 r.p90, r.p99, r.portraits_per_s);
-  std::printf("\nper-stage ms per portrait (mean over the repeats):\n%-16s", "stage");
+  std::printf("\nper-stage ms per portrait (mean over the repeats):\n%-32s", "stage");
   for (const Row& r : rows) std::printf(" %8s/%-3d", r.device.c_str(), r.batch);
   std::printf("\n");
   for (size_t s = 0; s < rows.front().stages.size(); ++s) {
-    std::printf("%-16s", rows.front().stages[s].first.c_str());
+    std::printf("%-32s", rows.front().stages[s].first.c_str());
     for (const Row& r : rows) std::printf(" %12.2f", r.stages[s].second);
     std::printf("\n");
   }

@@ -93,31 +93,6 @@ struct StageTimes {
   ReconstructionTimings recon;
 };
 
-void add(ReconstructionTimings& a, const ReconstructionTimings& b) {
-  a.align_ms += b.align_ms;
-  a.rnet_ms += b.rnet_ms;
-  a.face_mesh_ms += b.face_mesh_ms;
-  a.face.add(b.face);
-  a.head.add(b.head);
-}
-
-std::vector<std::pair<std::string, double>> stage_rows(const ReconstructionTimings& t) {
-  return {{"1 align (224 crops)", t.align_ms},
-          {"2 R-Net", t.rnet_ms},
-          {"3 3DMM shape, pose, projection", t.face.reconstruct_ms},
-          {"4 head crop geometry + record", t.face.crop_geometry_ms},
-          {"4 head crop resampling", t.face.crop_images_ms},
-          {"5 render face depth + mask", t.face.render_ms},
-          {"6 masks", t.head.masks_ms},
-          {"7 hair/ear triangulation", t.head.triangulate_ms},
-          {"8 depth net (input + network)", t.head.depth_net_ms},
-          {"9 back-projection + colours", t.head.geometry_ms},
-          {"10 render head depth + mask", t.head.render_ms},
-          {"11 stitching", t.head.stitch_ms},
-          {"12 mesh assembly", t.head.mesh_ms},
-          {"face-only mesh", t.face_mesh_ms}};
-}
-
 void print_timings(const StageTimes& t, int done, double total_ms) {
   std::vector<std::pair<std::string, double>> rows = {{"load (decode, landmarks, labels)", t.load}};
   if (t.detected) {
@@ -125,7 +100,7 @@ void print_timings(const StageTimes& t, int done, double total_ms) {
     rows.push_back({"  face detection (" + n, t.detect});
     rows.push_back({"  68 landmarks (" + n, t.landmarks});
   }
-  for (const auto& r : stage_rows(t.recon))
+  for (const auto& r : t.recon.rows())
     if (r.second > 0) rows.push_back(r);
   rows.push_back({"write outputs (own thread)", t.write});
   std::printf("\nstage timings (wall clock, %d portraits):\n", done);
@@ -344,7 +319,7 @@ int run_portraits(const RunOptions& o) {
     }
     ReconstructionTimings t;
     std::vector<PortraitResult> results = reconstructor.reconstruct(inputs, &t);
-    add(times.recon, t);
+    times.recon.add(t);
     // Each portrait is charged its batch's stage times divided by the batch's size.
     for (Portrait* p : owners) {
       PortraitReport& rep = reports[p - portraits.data()];
@@ -354,7 +329,7 @@ int run_portraits(const RunOptions& o) {
         rep.stage_ms.push_back({"  face detection", p->detect_ms});
         rep.stage_ms.push_back({"  68 landmarks", p->landmarks_ms});
       }
-      for (const auto& row : stage_rows(t))
+      for (const auto& row : t.rows())
         if (row.second > 0) rep.stage_ms.push_back({row.first, row.second / owners.size()});
     }
     finish_writing();  // the previous batch

@@ -89,6 +89,31 @@ Reconstructor::Reconstructor(const ReconstructorOptions& o) : impl_(std::make_un
 
 Reconstructor::~Reconstructor() = default;
 
+void ReconstructionTimings::add(const ReconstructionTimings& o) {
+  align_ms += o.align_ms;
+  rnet_ms += o.rnet_ms;
+  face_mesh_ms += o.face_mesh_ms;
+  face.add(o.face);
+  head.add(o.head);
+}
+
+std::vector<std::pair<std::string, double>> ReconstructionTimings::rows() const {
+  return {{"1 align (224 crops)", align_ms},
+          {"2 R-Net", rnet_ms},
+          {"3 3DMM shape, pose, projection", face.reconstruct_ms},
+          {"4 head crop geometry + record", face.crop_geometry_ms},
+          {"4 head crop resampling", face.crop_images_ms},
+          {"5 render face depth + mask", face.render_ms},
+          {"6 masks", head.masks_ms},
+          {"7 hair/ear triangulation", head.triangulate_ms},
+          {"8 depth net (input + network)", head.depth_net_ms},
+          {"9 back-projection + colours", head.geometry_ms},
+          {"10 render head depth + mask", head.render_ms},
+          {"11 stitching", head.stitch_ms},
+          {"12 mesh assembly", head.mesh_ms},
+          {"face-only mesh", face_mesh_ms}};
+}
+
 const FaceModel& Reconstructor::face_model() const { return impl_->model; }
 const AlignmentReference& Reconstructor::alignment_reference() const { return impl_->reference; }
 const std::vector<int32_t>& Reconstructor::face_triangles() const {

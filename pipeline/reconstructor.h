@@ -18,6 +18,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/tensor.h"
@@ -65,6 +66,10 @@ struct ReconstructionTimings {
   double align_ms = 0, rnet_ms = 0, face_mesh_ms = 0;
   FaceStageTimings face;
   HeadStageTimings head;
+  void add(const ReconstructionTimings& o);
+  // The stages in order as (name, ms), named by step ("1 align (224 crops)", ...), for
+  // timing tables and reports.
+  std::vector<std::pair<std::string, double>> rows() const;
 };
 
 struct PortraitResult {
