@@ -149,10 +149,10 @@ int run_bench(const BenchOptions& o) {
   std::printf("bench: %zu portraits from %s; warm-up %d, %d timed repeats per row\n",
               inputs.inputs.size(), o.input.c_str(), o.warmup, o.repeat);
   if (inputs.detected)
-    std::printf("bench: %d bare photos: face detection %.1f ms and 68 landmarks %.1f ms per photo "
-                "(once, before timing; CPU)\n",
-                inputs.detected, inputs.detect_ms / inputs.detected,
-                inputs.landmarks_ms / inputs.detected);
+    std::printf(
+        "bench: %d bare photos: face detection %.1f ms and 68 landmarks %.1f ms per photo "
+        "(once, before timing; CPU)\n",
+        inputs.detected, inputs.detect_ms / inputs.detected, inputs.landmarks_ms / inputs.detected);
 
   std::vector<Row> rows;
   for (const Device& device : devices) {
@@ -169,8 +169,7 @@ int run_bench(const BenchOptions& o) {
       Reconstructor r(ro);
       // One batch of `batch` portraits, cycling through the inputs.
       std::vector<PortraitInput> one_batch;
-      for (int i = 0; i < batch; ++i)
-        one_batch.push_back(inputs.inputs[i % inputs.inputs.size()]);
+      for (int i = 0; i < batch; ++i) one_batch.push_back(inputs.inputs[i % inputs.inputs.size()]);
       for (int i = 0; i < o.warmup; ++i) r.reconstruct(one_batch);
       std::vector<double> times;
       ReconstructionTimings sum;
@@ -203,8 +202,8 @@ int run_bench(const BenchOptions& o) {
   std::printf("\n%-8s %5s %10s %10s %10s %12s\n", "device", "batch", "p50 ms", "p90 ms", "p99 ms",
               "portraits/s");
   for (const Row& r : rows)
-    std::printf("%-8s %5d %10.2f %10.2f %10.2f %12.2f\n", r.device.c_str(), r.batch, r.p50,
-                r.p90, r.p99, r.portraits_per_s);
+    std::printf("%-8s %5d %10.2f %10.2f %10.2f %12.2f\n", r.device.c_str(), r.batch, r.p50, r.p90,
+                r.p99, r.portraits_per_s);
   std::printf("\nper-stage ms per portrait (mean over the repeats):\n%-32s", "stage");
   for (const Row& r : rows) std::printf(" %8s/%-3d", r.device.c_str(), r.batch);
   std::printf("\n");
@@ -246,13 +245,15 @@ int run_bench(const BenchOptions& o) {
 
 Command add_bench_command(CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "bench", "Throughput and latency of the whole method per device and batch size "
-               "(decoding and writing excluded), with the per-stage split");
+  CLI::App* cmd =
+      app.add_subcommand("bench",
+                         "Throughput and latency of the whole method per device and batch size "
+                         "(decoding and writing excluded), with the per-stage split");
   cmd->add_option("input", o->input, "A photo or a folder in run's input convention")->required();
   add_model_path_options(*cmd, o->models);
   cmd->add_option("--batch", o->batches, "Batch sizes, comma-separated")->capture_default_str();
-  cmd->add_option("--device", o->devices, "auto (cpu, and cuda when usable), cpu, cuda; comma-separated")
+  cmd->add_option("--device", o->devices,
+                  "auto (cpu, and cuda when usable), cpu, cuda; comma-separated")
       ->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed runs per row")->capture_default_str();
   cmd->add_option("--repeat", o->repeat, "Timed runs per row")->capture_default_str();

@@ -3,9 +3,8 @@
 // One file per command.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace p3d::app {
 

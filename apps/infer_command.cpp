@@ -22,10 +22,10 @@
 #include "apps/commands.h"
 #include "apps/model_cli.h"
 #include "engine/backend.h"
-#include "kernels/error.h"
 #include "engine/executor.h"
 #include "importer/npy.h"
 #include "importer/tf_importer.h"
+#include "kernels/error.h"
 
 namespace p3d::app {
 namespace {

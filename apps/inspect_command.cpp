@@ -14,9 +14,9 @@
 #include "apps/commands.h"
 #include "apps/model_cli.h"
 #include "engine/backend.h"
-#include "kernels/error.h"
 #include "engine/executor.h"
 #include "importer/tf_importer.h"
+#include "kernels/error.h"
 
 namespace p3d::app {
 namespace {

@@ -7,8 +7,9 @@
 #include "apps/commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"portrait3d: one portrait photo to a 3D head mesh (Deep 3D Portrait), "
-               "with its own CPU and CUDA inference engine"};
+  CLI::App app{
+      "portrait3d: one portrait photo to a 3D head mesh (Deep 3D Portrait), "
+      "with its own CPU and CUDA inference engine"};
   app.require_subcommand(1);
   std::vector<p3d::app::Command> commands;
   commands.push_back(p3d::app::add_demo_command(app));

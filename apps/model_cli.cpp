@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "kernels/error.h"
 #include "importer/graph_def_reader.h"
+#include "kernels/error.h"
 
 namespace p3d::app {
 

@@ -36,30 +36,37 @@ void add_model_path_options(CLI::App& cmd, ModelPathOptions& o) {
 
 ModelPaths resolve_model_paths(const ModelPathOptions& o, bool need_depth) {
   ModelPaths p;
-  const bool networks_given = !o.models.empty() || (!o.rnet.empty() && (!need_depth || !o.depth_net.empty()));
+  const bool networks_given =
+      !o.models.empty() || (!o.rnet.empty() && (!need_depth || !o.depth_net.empty()));
   if (!networks_given || o.bfm.empty()) {
     const StandinAssets assets = ensure_standin_assets(default_standin_cache_dir());
-    std::printf("%s: the demo's stand-ins from %s%s (random weights: they do not reconstruct "
-                "real people)\n",
-                !networks_given && o.bfm.empty() ? "networks and face model"
-                : !networks_given              ? "networks"
-                                               : "face model",
-                assets.root.c_str(), assets.generated ? ", generated now" : "");
+    std::printf(
+        "%s: the demo's stand-ins from %s%s (random weights: they do not reconstruct "
+        "real people)\n",
+        !networks_given && o.bfm.empty() ? "networks and face model"
+        : !networks_given                ? "networks"
+                                         : "face model",
+        assets.root.c_str(), assets.generated ? ", generated now" : "");
     if (o.models.empty() && o.rnet.empty()) p.rnet = assets.rnet_path;
     if (o.models.empty() && o.depth_net.empty()) p.depth_net = assets.depth_net_path;
     if (o.bfm.empty()) p.face_model = assets.face_model_dir;
     p.standin = true;
     p.where = assets.root;
   }
-  if (!o.rnet.empty()) p.rnet = o.rnet;
-  else if (p.rnet.empty()) p.rnet = (fs::path(o.models) / kRnetFile).string();
-  if (!o.depth_net.empty()) p.depth_net = o.depth_net;
-  else if (p.depth_net.empty() && !o.models.empty()) p.depth_net = (fs::path(o.models) / kDepthNetFile).string();
+  if (!o.rnet.empty())
+    p.rnet = o.rnet;
+  else if (p.rnet.empty())
+    p.rnet = (fs::path(o.models) / kRnetFile).string();
+  if (!o.depth_net.empty())
+    p.depth_net = o.depth_net;
+  else if (p.depth_net.empty() && !o.models.empty())
+    p.depth_net = (fs::path(o.models) / kDepthNetFile).string();
   if (!o.bfm.empty()) p.face_model = o.bfm;
   require_file(p.rnet, "the R-Net");
   if (need_depth) require_file(p.depth_net, "the depth net");
   P3D_CHECK(fs::is_directory(p.face_model), "--bfm: ", p.face_model, " is not a folder");
-  if (p.where.empty()) p.where = o.models.empty() ? fs::path(p.rnet).parent_path().string() : o.models;
+  if (p.where.empty())
+    p.where = o.models.empty() ? fs::path(p.rnet).parent_path().string() : o.models;
   return p;
 }
 

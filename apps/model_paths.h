@@ -5,9 +5,8 @@
 // a line saying so — stand-in weights do not reconstruct real people.
 #pragma once
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace p3d::app {
 

@@ -149,11 +149,12 @@ void load_portrait(Portrait& p, const std::string& landmark_option,
   } else if (!p.landmark_path.empty()) {
     // A manifest's file: its name says the convention (as the original's two names do).
     const std::string file = p.landmark_path.filename().string();
-    const bool detection5 = file.size() >= 14 && file.compare(file.size() - 14, 14, "_detection.txt") == 0;
+    const bool detection5 =
+        file.size() >= 14 && file.compare(file.size() - 14, 14, "_detection.txt") == 0;
     const LandmarkConvention convention =
-        landmark_option == "auto" ? (detection5 ? LandmarkConvention::Detection5
-                                                : LandmarkConvention::YUp68)
-                                  : pick_landmark_convention(landmark_option, p);
+        landmark_option == "auto"
+            ? (detection5 ? LandmarkConvention::Detection5 : LandmarkConvention::YUp68)
+            : pick_landmark_convention(landmark_option, p);
     lm = read_landmarks(p.landmark_path.string(), convention, p.photo.width, p.photo.height);
   } else {
     const LandmarkConvention convention = pick_landmark_convention(landmark_option, p);

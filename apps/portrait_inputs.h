@@ -19,11 +19,11 @@ namespace p3d::app {
 
 // One portrait of a run and what became of it.
 struct Portrait {
-  std::string name;                   // NAME: the file name up to its first '.'
+  std::string name;  // NAME: the file name up to its first '.'
   std::filesystem::path photo_path;
   // From a manifest: explicit landmark and mask files (empty: beside the photo).
   std::filesystem::path landmark_path, mask_path;
-  std::string error;                  // empty while fine
+  std::string error;  // empty while fine
   // Loaded inputs (released after the portrait's batch).
   ImageU8 photo;
   ImageU8 labels;

@@ -8,15 +8,21 @@
 namespace p3d::app {
 
 Progress::Progress(size_t total, const char* what, std::FILE* out)
-    : total_(total), what_(what), out_(out), terminal_(isatty(fileno(out)) != 0),
+    : total_(total),
+      what_(what),
+      out_(out),
+      terminal_(isatty(fileno(out)) != 0),
       start_(std::chrono::steady_clock::now()) {}
 
 std::string Progress::format_duration(double s) {
   char buf[64];
   if (!std::isfinite(s) || s < 0) return "?";
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.0f s", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%d min %02d s", int(s) / 60, int(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%d h %02d min", int(s) / 3600, (int(s) % 3600) / 60);
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%.0f s", s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%d min %02d s", int(s) / 60, int(s) % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%d h %02d min", int(s) / 3600, (int(s) % 3600) / 60);
   return buf;
 }
 

@@ -110,8 +110,9 @@ void print_timings(const StageTimes& t, int done, double total_ms) {
   std::printf("  %-38s %10.1f %12.2f\n", "total (incl. startup)", total_ms,
               done ? total_ms / done : 0.0);
   if (t.write > 0)
-    std::printf("  writing overlapped with compute: %.0f%% hidden (%.0f ms of %.0f ms waited for)\n",
-                100.0 * std::max(0.0, 1.0 - t.write_wait / t.write), t.write_wait, t.write);
+    std::printf(
+        "  writing overlapped with compute: %.0f%% hidden (%.0f ms of %.0f ms waited for)\n",
+        100.0 * std::max(0.0, 1.0 - t.write_wait / t.write), t.write_wait, t.write);
 }
 
 // The file whose presence means a portrait is done (--skip-existing): the last one written.
@@ -172,10 +173,10 @@ int run_portraits(const RunOptions& o) {
     try {
       landmarker = std::make_unique<FaceLandmarker>(o.landmark_model);
       detection.landmarker = landmarker.get();
-      std::printf("face detection for %d photo%s: dlib's HOG detector on a %d px copy, 68 points "
-                  "from %s\n",
-                  bare, bare == 1 ? "" : "s", landmarker->detect_long_side(),
-                  o.landmark_model.c_str());
+      std::printf(
+          "face detection for %d photo%s: dlib's HOG detector on a %d px copy, 68 points "
+          "from %s\n",
+          bare, bare == 1 ? "" : "s", landmarker->detect_long_side(), o.landmark_model.c_str());
     } catch (const std::exception& e) {
       detection.unavailable = e.what();
       std::printf("face detection unavailable: %s\n", e.what());
@@ -188,7 +189,8 @@ int run_portraits(const RunOptions& o) {
   ro.depth_net_path = paths.depth_net;
   ro.face_model_dir = paths.face_model;
   ro.device = device;
-  ro.max_batch = std::max(1, std::min<int>(o.batch, static_cast<int>(std::max<size_t>(1, todo.size()))));
+  ro.max_batch =
+      std::max(1, std::min<int>(o.batch, static_cast<int>(std::max<size_t>(1, todo.size()))));
   ro.threads = o.threads;
   ro.stop_after_face = !head;
   if (o.coeff_override == "zero") ro.coeff_scale = 0.f;
@@ -196,12 +198,12 @@ int run_portraits(const RunOptions& o) {
   Reconstructor reconstructor(ro);
   report.batch = ro.max_batch;
   report.startup_ms = ms_since(start);
-  std::printf("run: %zu portraits from %s (%d skipped as done%s), batch %d on %s, until the %s; "
-              "models from %s; startup %.0f ms\n",
-              todo.size() + skipped, o.input.c_str(), skipped,
-              o.shard.empty() ? "" : (", shard " + o.shard).c_str(), ro.max_batch,
-              device.str().c_str(), head ? "head mesh" : "face stage", paths.where.c_str(),
-              report.startup_ms);
+  std::printf(
+      "run: %zu portraits from %s (%d skipped as done%s), batch %d on %s, until the %s; "
+      "models from %s; startup %.0f ms\n",
+      todo.size() + skipped, o.input.c_str(), skipped,
+      o.shard.empty() ? "" : (", shard " + o.shard).c_str(), ro.max_batch, device.str().c_str(),
+      head ? "head mesh" : "face stage", paths.where.c_str(), report.startup_ms);
 
   StageTimes times;
   std::mutex print_mutex;
@@ -249,8 +251,7 @@ int run_portraits(const RunOptions& o) {
             std::lock_guard<std::mutex> lock(print_mutex);
             progress.note("  " + p.name + ": face-only (no " + p.name +
                           ".mat): the face mesh without hair or ears");
-          }
-          else
+          } else
             rep.outputs = write_head_outputs(out, p.name, p.photo, r.step1, r.head);
         } catch (const std::exception& e) {
           p.error = e.what();
@@ -383,8 +384,9 @@ int run_portraits(const RunOptions& o) {
 Command add_run_command(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "Photo(s) to head meshes: align, R-Net, 3DMM face, head crop, masks, hair/ear mesh, "
-             "depth net, stitching -> OUT/NAME.obj|ply|glb and PNGs");
+      "run",
+      "Photo(s) to head meshes: align, R-Net, 3DMM face, head crop, masks, hair/ear mesh, "
+      "depth net, stitching -> OUT/NAME.obj|ply|glb and PNGs");
   cmd->add_option("input", o->input,
                   "A photo NAME.jpg|jpeg|png, a folder of them (NAME_landmark.txt or "
                   "NAME_detection.txt beside each, else the face is detected; NAME.mat, else the "

@@ -15,10 +15,10 @@
 namespace p3d::app {
 
 struct ManifestEntry {
-  int line = 0;            // 1-based, for messages
+  int line = 0;  // 1-based, for messages
   std::string photo;
-  std::string landmarks;   // empty: beside the photo
-  std::string mask;        // empty: beside the photo
+  std::string landmarks;  // empty: beside the photo
+  std::string mask;       // empty: beside the photo
 };
 
 // Throws p3d::Error naming the file and line for a line with more than three fields, and

@@ -18,10 +18,14 @@ void parse_formats(const std::string& list, OutputOptions& o) {
   std::string item;
   int count = 0;
   while (std::getline(ss, item, ',')) {
-    if (item == "obj") o.obj = true;
-    else if (item == "ply") o.ply = true;
-    else if (item == "glb") o.glb = true;
-    else if (item == "png") o.png = true;
+    if (item == "obj")
+      o.obj = true;
+    else if (item == "ply")
+      o.ply = true;
+    else if (item == "glb")
+      o.glb = true;
+    else if (item == "png")
+      o.png = true;
     else if (!item.empty())
       P3D_THROW("--formats: unknown format '", item, "' (choose from obj, ply, glb, png)");
     count += !item.empty();

@@ -15,11 +15,21 @@ std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -77,8 +87,8 @@ std::string run_report_json(const RunReport& r) {
        ", \"skipped\": " + std::to_string(skipped) + ", \"wall_ms\": " + number(r.wall_ms) +
        ", \"startup_ms\": " + number(r.startup_ms) + ",\n";
   j += "    \"portrait_ms\": {\"p50\": " + number(percentile(totals, 50)) +
-       ", \"p90\": " + number(percentile(totals, 90)) + ", \"p99\": " +
-       number(percentile(totals, 99)) + "},\n";
+       ", \"p90\": " + number(percentile(totals, 90)) +
+       ", \"p99\": " + number(percentile(totals, 99)) + "},\n";
   j += "    \"stage_ms\": {";
   bool first = true;
   for (const auto& [name, ms] : stage_sums) {

@@ -25,8 +25,8 @@ struct PortraitReport {
 struct RunReport {
   std::string device;
   int batch = 0;
-  std::string shard;         // "i/n" or empty
-  double wall_ms = 0;        // the whole run, start-up included
+  std::string shard;   // "i/n" or empty
+  double wall_ms = 0;  // the whole run, start-up included
   double startup_ms = 0;
   std::vector<PortraitReport> portraits;
 };

@@ -64,7 +64,8 @@ RunResult run_on(Backend& backend, const SelftestOptions& o, const Tensor& input
   for (int i = 0; i < o.repeat; ++i) {
     const auto start = std::chrono::steady_clock::now();
     executor.run(inputs);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                     .count());
   }
   std::sort(ms.begin(), ms.end());
   r.median_ms = ms.empty() ? 0 : ms[ms.size() / 2];
@@ -107,18 +108,21 @@ int run_selftest(const SelftestOptions& o) {
     Graph g = make_network(o);
     return graph_flops(g) * 1e-9;
   }();
-  std::printf("network: ResNet-50 (width x%.3g) + 257-output head, input [%d,%d,%d,3], %.2f GFLOP per run\n",
-              o.width, o.batch, o.size, o.size, gflop);
+  std::printf(
+      "network: ResNet-50 (width x%.3g) + 257-output head, input [%d,%d,%d,3], %.2f GFLOP per "
+      "run\n",
+      o.width, o.batch, o.size, o.size, gflop);
 
   bool ok = true;
   Tensor cpu_output;
   auto report = [&](const char* name, const RunResult& r) {
     const bool finite = all_finite(r.output);
     ok = ok && finite;
-    std::printf("%-5s %2d convolutions after fusion, arena %.1f MiB, median %.3f ms over %d runs "
-                "(%.1f GFLOP/s), outputs %s\n",
-                name, r.convolutions, r.arena_bytes / 1048576.0, r.median_ms, o.repeat,
-                r.median_ms > 0 ? gflop / (r.median_ms * 1e-3) : 0.0, finite ? "finite" : "NOT FINITE");
+    std::printf(
+        "%-5s %2d convolutions after fusion, arena %.1f MiB, median %.3f ms over %d runs "
+        "(%.1f GFLOP/s), outputs %s\n",
+        name, r.convolutions, r.arena_bytes / 1048576.0, r.median_ms, o.repeat,
+        r.median_ms > 0 ? gflop / (r.median_ms * 1e-3) : 0.0, finite ? "finite" : "NOT FINITE");
   };
   if (want_cpu) {
     auto cpu = make_cpu_backend(o.threads);
@@ -146,15 +150,18 @@ int run_selftest(const SelftestOptions& o) {
 
 Command add_selftest_command(CLI::App& app) {
   auto options = std::make_shared<SelftestOptions>();
-  CLI::App* cmd = app.add_subcommand("selftest", "Build and run a ResNet-50 on the CPU (and CUDA), check and time it");
+  CLI::App* cmd = app.add_subcommand(
+      "selftest", "Build and run a ResNet-50 on the CPU (and CUDA), check and time it");
   cmd->add_option("--device", options->device, "auto (CPU, and CUDA when present), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->add_option("--batch", options->batch, "batch size")->check(CLI::Range(1, 4096));
   cmd->add_option("--size", options->size, "input height and width")->check(CLI::Range(32, 1024));
   cmd->add_option("--width", options->width, "channel width multiplier (1 = the real ResNet-50)")
       ->check(CLI::Range(0.01, 4.0));
-  cmd->add_option("--repeat", options->repeat, "timed runs after one warm-up")->check(CLI::Range(1, 100000));
-  cmd->add_option("--threads", options->threads, "CPU threads (0 = all)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--repeat", options->repeat, "timed runs after one warm-up")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--threads", options->threads, "CPU threads (0 = all)")
+      ->check(CLI::Range(0, 1024));
   return {cmd, [options] { return run_selftest(*options); }};
 }
 

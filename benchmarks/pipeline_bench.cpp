@@ -1,7 +1,7 @@
 // The whole method, photo to head mesh, through the C++ API (pipeline/reconstructor.h) at
 // batch 1 and 8, on the CPU and (when this build has CUDA and a GPU is present) on CUDA; and
-// step 9's back-projection and colours alone (a unit with no benchmark of its own). Decoding and file writing are
-// excluded: the photos, landmarks and labels are read once before timing.
+// step 9's back-projection and colours alone (a unit with no benchmark of its own). Decoding and
+// file writing are excluded: the photos, landmarks and labels are read once before timing.
 //
 // Inputs: the seed portraits (../shared/seed-examples, or $P3D_SHARED_DIR/seed-examples; the
 // benchmark reports an error and skips without them), the synthetic face model (generated
@@ -68,8 +68,8 @@ const Seeds* seeds() {
       in.name = name;
       in.photo = &photo;
       in.labels = out->labels.back().get();
-      in.landmarks = read_landmarks(lm.string(), LandmarkConvention::YUp68, photo.width,
-                                    photo.height);
+      in.landmarks =
+          read_landmarks(lm.string(), LandmarkConvention::YUp68, photo.width, photo.height);
       out->inputs.push_back(in);
     }
     out->face_model_dir = (fs::temp_directory_path() / "p3d_pipeline_bench_bfm").string();
@@ -110,17 +110,16 @@ void BM_Reconstruct(benchmark::State& state, DeviceKind kind) {
   if (!usable(state, device)) return;
   const int batch = static_cast<int>(state.range(0));
   Reconstructor r(options(*seeds(), device, batch));
-  const std::vector<PortraitInput> inputs(seeds()->inputs.begin(),
-                                          seeds()->inputs.begin() +
-                                              std::min<size_t>(batch, seeds()->inputs.size()));
+  const std::vector<PortraitInput> inputs(
+      seeds()->inputs.begin(),
+      seeds()->inputs.begin() + std::min<size_t>(batch, seeds()->inputs.size()));
   r.reconstruct(inputs);  // warm-up: plans memory once
   for (auto _ : state) {
     std::vector<PortraitResult> out = r.reconstruct(inputs);
     benchmark::DoNotOptimize(out.data());
   }
-  state.counters["portraits/s"] =
-      benchmark::Counter(static_cast<double>(inputs.size()) * state.iterations(),
-                         benchmark::Counter::kIsRate);
+  state.counters["portraits/s"] = benchmark::Counter(
+      static_cast<double>(inputs.size()) * state.iterations(), benchmark::Counter::kIsRate);
 }
 
 // Step 9 alone on one portrait: 20,000 hair/ear pixels back-projected, 35,709 face colours.
@@ -149,13 +148,23 @@ void BM_HeadGeometry(benchmark::State& state, DeviceKind kind) {
       (in.point_count + in.face_vertex_count) * static_cast<double>(state.iterations()),
       benchmark::Counter::kIsRate);
 }
-BENCHMARK_CAPTURE(BM_HeadGeometry, cpu, DeviceKind::CPU)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_HeadGeometry, cuda, DeviceKind::CUDA)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_HeadGeometry, cpu, DeviceKind::CPU)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_HeadGeometry, cuda, DeviceKind::CUDA)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 BENCHMARK_CAPTURE(BM_Reconstruct, cpu, DeviceKind::CPU)
-    ->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Arg(1)
+    ->Arg(8)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Reconstruct, cuda, DeviceKind::CUDA)
-    ->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Arg(1)
+    ->Arg(8)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace p3d

@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 #include "kernels/cpu/stitch_search.h"
 #include "pipeline/delaunay_2d.h"
 #include "pipeline/stitching.h"
-#include "benchmarks/support/cuda_skip.h"
 
 namespace p3d {
 namespace {

@@ -10,7 +10,8 @@ Tensor Backend::empty(const Shape& shape, DType dtype) {
 }
 
 Tensor Backend::to_device(const Tensor& host) {
-  P3D_CHECK(host.device().kind == DeviceKind::CPU, "to_device() expects a host tensor, got ", host.str());
+  P3D_CHECK(host.device().kind == DeviceKind::CPU, "to_device() expects a host tensor, got ",
+            host.str());
   Tensor t = empty(host.shape(), host.dtype());
   if (host.bytes()) upload(t.raw(), host.raw(), host.bytes());
   return t;
@@ -26,7 +27,10 @@ Tensor Backend::to_host(const Tensor& device_tensor) {
 
 #if !defined(P3D_WITH_CUDA)
 bool cuda_available(std::string* reason) {
-  if (reason) *reason = "this build of portrait3d has no CUDA backend (configured with P3D_CUDA=OFF or without nvcc)";
+  if (reason)
+    *reason =
+        "this build of portrait3d has no CUDA backend (configured with P3D_CUDA=OFF or without "
+        "nvcc)";
   return false;
 }
 std::unique_ptr<Backend> make_cuda_backend(int) {

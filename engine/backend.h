@@ -63,11 +63,11 @@ class Backend {
   }
 
   // filter is the packed one; bias and residual may be null (per p.has_bias / has_residual).
-  virtual void conv2d(const Conv2dParams& p, const float* x, const float* filter,
-                      const float* bias, const float* residual, float* y, void* workspace) = 0;
-  virtual void conv_transpose2d(const ConvTranspose2dParams& p, const float* x,
-                                const float* filter, const float* bias, const float* residual,
-                                float* y, void* workspace) = 0;
+  virtual void conv2d(const Conv2dParams& p, const float* x, const float* filter, const float* bias,
+                      const float* residual, float* y, void* workspace) = 0;
+  virtual void conv_transpose2d(const ConvTranspose2dParams& p, const float* x, const float* filter,
+                                const float* bias, const float* residual, float* y,
+                                void* workspace) = 0;
   virtual void matmul(const MatmulParams& p, const float* a, const float* b, const float* bias,
                       float* c) = 0;
   virtual void pool2d(const Pool2dParams& p, const float* x, float* y) = 0;

@@ -55,13 +55,19 @@ class CpuBackend final : public Backend {
               float* c) override {
     cpu::matmul(pool_, p, a, b, bias, c);
   }
-  void pool2d(const Pool2dParams& p, const float* x, float* y) override { cpu::pool2d(pool_, p, x, y); }
-  void reduce(const ReduceParams& p, const float* x, float* y) override { cpu::reduce(pool_, p, x, y); }
+  void pool2d(const Pool2dParams& p, const float* x, float* y) override {
+    cpu::pool2d(pool_, p, x, y);
+  }
+  void reduce(const ReduceParams& p, const float* x, float* y) override {
+    cpu::reduce(pool_, p, x, y);
+  }
   void batch_norm(const BatchNormParams& p, const float* x, const float* gamma, const float* beta,
                   const float* mean, const float* variance, float* y) override {
     cpu::batch_norm(pool_, p, x, gamma, beta, mean, variance, y);
   }
-  void unary(const UnaryParams& p, const float* x, float* y) override { cpu::unary(pool_, p, x, y); }
+  void unary(const UnaryParams& p, const float* x, float* y) override {
+    cpu::unary(pool_, p, x, y);
+  }
   void binary(const BinaryParams& p, const float* a, const float* b, float* y) override {
     cpu::binary(pool_, p, a, b, y);
   }
@@ -74,7 +80,9 @@ class CpuBackend final : public Backend {
     cpu::transpose(pool_, p, x, y);
   }
   void slice(const SliceParams& p, const void* x, void* y) override { cpu::slice(pool_, p, x, y); }
-  void resize(const ResizeParams& p, const float* x, float* y) override { cpu::resize(pool_, p, x, y); }
+  void resize(const ResizeParams& p, const float* x, float* y) override {
+    cpu::resize(pool_, p, x, y);
+  }
 
  private:
   std::unique_ptr<cpu::ThreadPool> owned_pool_;
@@ -83,6 +91,8 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend(int threads) { return std::make_unique<CpuBackend>(threads); }
+std::unique_ptr<Backend> make_cpu_backend(int threads) {
+  return std::make_unique<CpuBackend>(threads);
+}
 
 }  // namespace p3d

@@ -7,10 +7,10 @@
 #include <iomanip>
 #include <sstream>
 
-#include "kernels/error.h"
 #include "engine/lowering.h"
 #include "engine/memory_planner.h"
 #include "engine/pass.h"
+#include "kernels/error.h"
 
 namespace p3d {
 

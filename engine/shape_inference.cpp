@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <sstream>
 
-#include "kernels/error.h"
 #include "engine/graph.h"
 #include "kernels/conv.h"
+#include "kernels/error.h"
 #include "kernels/limits.h"
 
 namespace p3d {

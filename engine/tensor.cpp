@@ -40,7 +40,8 @@ Tensor Tensor::view(void* data, const Shape& shape, DType dtype, Device device) 
   return t;
 }
 
-Tensor Tensor::adopt(std::shared_ptr<void> storage, const Shape& shape, DType dtype, Device device) {
+Tensor Tensor::adopt(std::shared_ptr<void> storage, const Shape& shape, DType dtype,
+                     Device device) {
   Tensor t;
   t.storage_ = std::move(storage);
   t.data_ = t.storage_.get();

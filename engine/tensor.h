@@ -8,8 +8,8 @@
 #include <string>
 
 #include "engine/dtype.h"
-#include "kernels/error.h"
 #include "engine/shape.h"
+#include "kernels/error.h"
 
 namespace p3d {
 
@@ -20,7 +20,9 @@ struct Device {
   int index = 0;
   bool operator==(const Device& o) const { return kind == o.kind && index == o.index; }
   bool operator!=(const Device& o) const { return !(*this == o); }
-  std::string str() const { return kind == DeviceKind::CPU ? "cpu" : "cuda:" + std::to_string(index); }
+  std::string str() const {
+    return kind == DeviceKind::CPU ? "cpu" : "cuda:" + std::to_string(index);
+  }
 };
 
 class Tensor {
@@ -34,7 +36,8 @@ class Tensor {
   // A non-owning view: the caller keeps `data` alive for as long as the tensor is used.
   static Tensor view(void* data, const Shape& shape, DType dtype, Device device = {});
   // Takes ownership of `storage` (released by its deleter) holding this tensor's bytes.
-  static Tensor adopt(std::shared_ptr<void> storage, const Shape& shape, DType dtype, Device device);
+  static Tensor adopt(std::shared_ptr<void> storage, const Shape& shape, DType dtype,
+                      Device device);
 
   bool defined() const { return data_ != nullptr || shape_.rank() > 0; }
   const Shape& shape() const { return shape_; }
@@ -46,8 +49,10 @@ class Tensor {
   void* raw() { return data_; }
   const void* raw() const { return data_; }
   // Typed access; throws if the dtype does not match T.
-  template <typename T> T* data();
-  template <typename T> const T* data() const;
+  template <typename T>
+  T* data();
+  template <typename T>
+  const T* data() const;
 
   // Same bytes, another shape with the same element count.
   Tensor reshaped(const Shape& shape) const;
@@ -65,19 +70,34 @@ class Tensor {
 };
 
 namespace detail {
-template <typename T> constexpr DType dtype_of();
-template <> constexpr DType dtype_of<float>() { return DType::F32; }
-template <> constexpr DType dtype_of<int32_t>() { return DType::I32; }
-template <> constexpr DType dtype_of<uint8_t>() { return DType::U8; }
-template <> constexpr DType dtype_of<uint16_t>() { return DType::F16; }  // raw half bits
+template <typename T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<float>() {
+  return DType::F32;
+}
+template <>
+constexpr DType dtype_of<int32_t>() {
+  return DType::I32;
+}
+template <>
+constexpr DType dtype_of<uint8_t>() {
+  return DType::U8;
+}
+template <>
+constexpr DType dtype_of<uint16_t>() {
+  return DType::F16;
+}  // raw half bits
 }  // namespace detail
 
-template <typename T> T* Tensor::data() {
+template <typename T>
+T* Tensor::data() {
   P3D_CHECK(dtype_ == detail::dtype_of<T>(), "tensor ", str(), " accessed as ",
             dtype_name(detail::dtype_of<T>()));
   return static_cast<T*>(data_);
 }
-template <typename T> const T* Tensor::data() const {
+template <typename T>
+const T* Tensor::data() const {
   return const_cast<Tensor*>(this)->data<T>();
 }
 

@@ -15,11 +15,11 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/error.h"
 #include "engine/graph.h"
 #include "importer/tensor_decode.h"
 #include "importer/tensorflow_graph.pb.h"
 #include "importer/tf_importer.h"
+#include "kernels/error.h"
 
 namespace p3d::tfimport {
 

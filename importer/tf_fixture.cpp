@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "kernels/error.h"
 #include "importer/json_reader.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

@@ -14,9 +14,9 @@
 namespace p3d {
 
 struct Conv2dParams {
-  int32_t batch;                  // N
-  int32_t in_h, in_w, in_c;       // input spatial size and channels
-  int32_t out_h, out_w, out_c;    // output spatial size and channels
+  int32_t batch;                // N
+  int32_t in_h, in_w, in_c;     // input spatial size and channels
+  int32_t out_h, out_w, out_c;  // output spatial size and channels
   int32_t kernel_h, kernel_w;
   int32_t stride_h, stride_w;
   int32_t dilation_h, dilation_w;
@@ -25,9 +25,9 @@ struct Conv2dParams {
   int32_t groups;                 // in_c % groups == 0 and out_c % groups == 0
   // Fused epilogue: y = activation(conv + bias[c] + residual[n,h,w,c]).
   bool has_bias;
-  bool has_residual;              // residual has the output's shape
-  Unary activation;               // Identity when none
-  float activation_alpha;         // LeakyRelu slope
+  bool has_residual;       // residual has the output's shape
+  Unary activation;        // Identity when none
+  float activation_alpha;  // LeakyRelu slope
 };
 
 // Transposed convolution (the gradient of conv2d with respect to its input), as

@@ -29,19 +29,32 @@ enum class Unary : int32_t {
 
 P3D_HD float apply_unary(Unary op, float x, float alpha) {
   switch (op) {
-    case Unary::Identity: return x;
-    case Unary::Relu: return x > 0.f ? x : 0.f;
-    case Unary::Relu6: return fminf(fmaxf(x, 0.f), 6.f);
-    case Unary::LeakyRelu: return x < 0.f ? alpha * x : x;
-    case Unary::Elu: return x < 0.f ? expm1f(x) : x;
-    case Unary::Sigmoid: return 1.f / (1.f + expf(-x));
-    case Unary::Tanh: return tanhf(x);
-    case Unary::Square: return x * x;
-    case Unary::Sqrt: return sqrtf(x);
-    case Unary::Rsqrt: return 1.f / sqrtf(x);
-    case Unary::Exp: return expf(x);
-    case Unary::Neg: return -x;
-    case Unary::Abs: return fabsf(x);
+    case Unary::Identity:
+      return x;
+    case Unary::Relu:
+      return x > 0.f ? x : 0.f;
+    case Unary::Relu6:
+      return fminf(fmaxf(x, 0.f), 6.f);
+    case Unary::LeakyRelu:
+      return x < 0.f ? alpha * x : x;
+    case Unary::Elu:
+      return x < 0.f ? expm1f(x) : x;
+    case Unary::Sigmoid:
+      return 1.f / (1.f + expf(-x));
+    case Unary::Tanh:
+      return tanhf(x);
+    case Unary::Square:
+      return x * x;
+    case Unary::Sqrt:
+      return sqrtf(x);
+    case Unary::Rsqrt:
+      return 1.f / sqrtf(x);
+    case Unary::Exp:
+      return expf(x);
+    case Unary::Neg:
+      return -x;
+    case Unary::Abs:
+      return fabsf(x);
   }
   return x;
 }
@@ -50,30 +63,36 @@ enum class Binary : int32_t { Add, Sub, Mul, Div, Min, Max };
 
 P3D_HD float apply_binary(Binary op, float a, float b) {
   switch (op) {
-    case Binary::Add: return a + b;
-    case Binary::Sub: return a - b;
-    case Binary::Mul: return a * b;
-    case Binary::Div: return a / b;
-    case Binary::Min: return fminf(a, b);
-    case Binary::Max: return fmaxf(a, b);
+    case Binary::Add:
+      return a + b;
+    case Binary::Sub:
+      return a - b;
+    case Binary::Mul:
+      return a * b;
+    case Binary::Div:
+      return a / b;
+    case Binary::Min:
+      return fminf(a, b);
+    case Binary::Max:
+      return fmaxf(a, b);
   }
   return a;
 }
 
 // y[i] = op(x[i]) over `count` contiguous floats.
 struct UnaryParams {
-  int64_t count;   // number of elements
+  int64_t count;  // number of elements
   Unary op;
-  float alpha;     // LeakyRelu slope; ignored by the others
+  float alpha;  // LeakyRelu slope; ignored by the others
 };
 
 // out = op(a, b) with NumPy broadcasting, already resolved by the caller into strides:
 // out is contiguous with dims out_dims[0..rank); a and b are read at
 // sum_d index_d * a_strides[d] (a stride of 0 broadcasts that dimension).
 struct BinaryParams {
-  int32_t rank;                    // 1..kMaxRank
+  int32_t rank;  // 1..kMaxRank
   int64_t out_dims[kMaxRank];
-  int64_t a_strides[kMaxRank];     // in elements
+  int64_t a_strides[kMaxRank];  // in elements
   int64_t b_strides[kMaxRank];
   Binary op;
 };

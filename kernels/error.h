@@ -30,12 +30,13 @@ std::string concat(const Parts&... parts) {
 }  // namespace p3d
 
 // Throws p3d::Error with the message built from the arguments and the source location.
-#define P3D_THROW(...) ::p3d::detail::throw_error(__FILE__, __LINE__, ::p3d::detail::concat(__VA_ARGS__))
+#define P3D_THROW(...) \
+  ::p3d::detail::throw_error(__FILE__, __LINE__, ::p3d::detail::concat(__VA_ARGS__))
 
 // Throws when `cond` is false, naming the condition. Active in every build type.
-#define P3D_CHECK(cond, ...)                                                               \
-  do {                                                                                     \
-    if (!(cond))                                                                           \
-      ::p3d::detail::throw_error(__FILE__, __LINE__,                                       \
-                                 ::p3d::detail::concat("check failed: " #cond ": ", ##__VA_ARGS__)); \
+#define P3D_CHECK(cond, ...)                                                                      \
+  do {                                                                                            \
+    if (!(cond))                                                                                  \
+      ::p3d::detail::throw_error(                                                                 \
+          __FILE__, __LINE__, ::p3d::detail::concat("check failed: " #cond ": ", ##__VA_ARGS__)); \
   } while (0)

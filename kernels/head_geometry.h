@@ -28,8 +28,8 @@ struct HeadCamera {
 };
 
 struct HairBackprojectParams {
-  int32_t width = 256;   // crop / depth map width
-  int32_t height = 256;  // crop / depth map height (also the 256 of v' = 256 - (v + 0.5))
+  int32_t width = 256;      // crop / depth map width
+  int32_t height = 256;     // crop / depth map height (also the 256 of v' = 256 - (v + 0.5))
   int32_t point_count = 0;  // K hair/ear pixels of this portrait
   HeadCamera camera;
 };
@@ -57,8 +57,8 @@ P3D_HD void hair_vertex(const HairBackprojectParams& p, const int32_t* points, c
 P3D_HD int32_t head_clip(int32_t i, int32_t hi) { return i < 0 ? 0 : (i > hi ? hi : i); }
 
 // bilinear_sampler(img, x, y) for one point of a [H, W, 3] uint8 image: out[3].
-P3D_HD void tf_bilinear_sample(const uint8_t* img, int32_t width, int32_t height, float x,
-                               float y, float* out) {
+P3D_HD void tf_bilinear_sample(const uint8_t* img, int32_t width, int32_t height, float x, float y,
+                               float* out) {
   const int32_t fx = static_cast<int32_t>(floorf(x)), fy = static_cast<int32_t>(floorf(y));
   const int32_t x0 = head_clip(fx, width - 1), x1 = head_clip(fx + 1, width - 1);
   const int32_t y0 = head_clip(fy, height - 1), y1 = head_clip(fy + 1, height - 1);
@@ -85,8 +85,7 @@ P3D_HD void tf_bilinear_sample(const uint8_t* img, int32_t width, int32_t height
 P3D_HD void face_vertex_color(const uint8_t* crop, int32_t width, int32_t height,
                               const float* projection, int32_t v, float* out) {
   const float px = projection[2 * v], py = projection[2 * v + 1];
-  tf_bilinear_sample(crop, width, height, px - 0.5f,
-                     (static_cast<float>(height) - 0.5f) - py, out);
+  tf_bilinear_sample(crop, width, height, px - 0.5f, (static_cast<float>(height) - 0.5f) - py, out);
 }
 
 }  // namespace p3d

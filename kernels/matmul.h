@@ -10,7 +10,7 @@
 namespace p3d {
 
 struct MatmulParams {
-  int32_t batch;     // 1 for a plain 2-D product
+  int32_t batch;  // 1 for a plain 2-D product
   int32_t m, n, k;
   bool transpose_a;
   bool transpose_b;

@@ -13,8 +13,8 @@
 #include <cmath>
 
 #include "engine/backend.h"
-#include "kernels/error.h"
 #include "kernels/cpu/alignment.h"
+#include "kernels/error.h"
 #include "pipeline/mat_file.h"
 
 namespace p3d {

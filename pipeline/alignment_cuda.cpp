@@ -7,10 +7,10 @@
 
 #include <vector>
 
-#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
-#include "kernels/error.h"
 #include "kernels/cuda/alignment.h"
+#include "kernels/cuda/check.h"
+#include "kernels/error.h"
 #include "pipeline/alignment.h"
 
 namespace p3d {

@@ -9,8 +9,8 @@
 
 namespace p3d {
 
-BatchedNetwork::BatchedNetwork(const std::string& path, const std::string& what,
-                               Backend& backend, int batch, const std::string& input_name,
+BatchedNetwork::BatchedNetwork(const std::string& path, const std::string& what, Backend& backend,
+                               int batch, const std::string& input_name,
                                const std::vector<int64_t>& item_dims,
                                const std::string& output_name)
     : path_(path), what_(what), input_name_(input_name), output_name_(output_name), batch_(batch) {
@@ -44,8 +44,8 @@ std::vector<float> BatchedNetwork::run(const float* inputs, int count, Shape* ou
   auto it = outputs.find(output_name_);
   P3D_CHECK(it != outputs.end(), what_, " (", path_, "): no output '", output_name_, "'");
   const Tensor& out = it->second;
-  P3D_CHECK(out.dtype() == DType::F32 && out.shape().rank() >= 1 && out.shape()[0] == batch_,
-            what_, " (", path_, "): output '", output_name_, "' is ", out.str(),
+  P3D_CHECK(out.dtype() == DType::F32 && out.shape().rank() >= 1 && out.shape()[0] == batch_, what_,
+            " (", path_, "): output '", output_name_, "' is ", out.str(),
             ", expected f32 with batch ", batch_);
   if (output_shape) *output_shape = out.shape();
   const size_t per_item = static_cast<size_t>(out.shape().numel() / batch_);

@@ -27,10 +27,10 @@ DepthNetwork::DepthNetwork(const std::string& path, Backend& backend, int batch)
 std::vector<float> DepthNetwork::run(const float* inputs, int count) {
   Shape shape;
   std::vector<float> depth = net_.run(inputs, count, &shape);
-  P3D_CHECK(shape.rank() == 4 && shape[1] == kDepthNetSize && shape[2] == kDepthNetSize &&
-                shape[3] == 1,
-            "depth net (", net_.path(), "): output 'depth_map' is ", shape.str(), ", expected [",
-            net_.batch(), ", 256, 256, 1]");
+  P3D_CHECK(
+      shape.rank() == 4 && shape[1] == kDepthNetSize && shape[2] == kDepthNetSize && shape[3] == 1,
+      "depth net (", net_.path(), "): output 'depth_map' is ", shape.str(), ", expected [",
+      net_.batch(), ", 256, 256, 1]");
   return depth;
 }
 

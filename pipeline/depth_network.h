@@ -21,10 +21,10 @@ constexpr int32_t kDepthNetChannels = 5;
 
 // One portrait's inputs to the depth net, all [256, 256] (row 0 at the top).
 struct DepthNetPortrait {
-  const uint8_t* crop_bgr = nullptr;              // [256, 256, 3]
-  const float* face_depth = nullptr;              // rendered 10 - z, 0 off the face
-  const float* facemask_withouthair = nullptr;    // 0/1
-  const uint8_t* stitch_mask = nullptr;           // 0/1
+  const uint8_t* crop_bgr = nullptr;            // [256, 256, 3]
+  const float* face_depth = nullptr;            // rendered 10 - z, 0 off the face
+  const float* facemask_withouthair = nullptr;  // 0/1
+  const uint8_t* stitch_mask = nullptr;         // 0/1
 };
 
 // Writes one portrait's [256, 256, 5] input into `out`.

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "engine/backend.h"
-#include "kernels/error.h"
 #include "kernels/cpu/face3dmm.h"
+#include "kernels/error.h"
 #include "pipeline/face_reconstruction_impl.h"
 
 namespace p3d {

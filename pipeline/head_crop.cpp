@@ -8,8 +8,8 @@
 #include <string>
 
 #include "engine/backend.h"
-#include "kernels/error.h"
 #include "kernels/cpu/crop_resample.h"
+#include "kernels/error.h"
 
 namespace p3d {
 

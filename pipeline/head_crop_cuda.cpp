@@ -8,10 +8,10 @@
 
 #include <vector>
 
-#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
-#include "kernels/error.h"
+#include "kernels/cuda/check.h"
 #include "kernels/cuda/crop_resample.h"
+#include "kernels/error.h"
 #include "pipeline/head_crop.h"
 
 namespace p3d {

@@ -34,13 +34,11 @@ void run_on_cuda(const HeadGeometryInput& in, const HairBackprojectParams& p, He
       hair_bgr(hair_bytes + 4), proj(proj_bytes + 4), face_bgr(face_bytes + 4);
   const auto up = [&](const DeviceBuffer& dst, const void* src, size_t bytes) {
     if (bytes)
-      P3D_CUDA_CHECK(
-          cudaMemcpyAsync(dst.get(), src, bytes, cudaMemcpyHostToDevice, stream.get()));
+      P3D_CUDA_CHECK(cudaMemcpyAsync(dst.get(), src, bytes, cudaMemcpyHostToDevice, stream.get()));
   };
   const auto down = [&](void* dst, const DeviceBuffer& src, size_t bytes) {
     if (bytes)
-      P3D_CUDA_CHECK(
-          cudaMemcpyAsync(dst, src.get(), bytes, cudaMemcpyDeviceToHost, stream.get()));
+      P3D_CUDA_CHECK(cudaMemcpyAsync(dst, src.get(), bytes, cudaMemcpyDeviceToHost, stream.get()));
   };
   up(crop, in.crop_bgr, crop_bytes);
   up(depth, in.depth, depth_bytes);
@@ -51,9 +49,8 @@ void run_on_cuda(const HeadGeometryInput& in, const HairBackprojectParams& p, He
                       static_cast<const uint8_t*>(crop.get()), static_cast<float*>(xyz.get()),
                       static_cast<float*>(hair_bgr.get()), stream.get());
   cuda::face_vertex_colors_from_crop(in.face_vertex_count, static_cast<const float*>(proj.get()),
-                                     static_cast<const uint8_t*>(crop.get()), kCropSize,
-                                     kCropSize, static_cast<float*>(face_bgr.get()),
-                                     stream.get());
+                                     static_cast<const uint8_t*>(crop.get()), kCropSize, kCropSize,
+                                     static_cast<float*>(face_bgr.get()), stream.get());
   down(out.hair_xyz.data(), xyz, hair_bytes);
   down(out.hair_bgr.data(), hair_bgr, hair_bytes);
   down(out.face_bgr.data(), face_bgr, face_bytes);
@@ -94,8 +91,7 @@ HeadGeometry compute_head_geometry(const HeadGeometryInput& in, DeviceKind devic
 #endif
     return out;
   }
-  cpu::hair_vertices(p, in.points, in.depth, in.crop_bgr, out.hair_xyz.data(),
-                     out.hair_bgr.data());
+  cpu::hair_vertices(p, in.points, in.depth, in.crop_bgr, out.hair_xyz.data(), out.hair_bgr.data());
   cpu::face_vertex_colors_from_crop(in.face_vertex_count, in.face_projection, in.crop_bgr,
                                     kCropSize, kCropSize, out.face_bgr.data());
   return out;

@@ -13,19 +13,19 @@
 namespace p3d {
 
 struct HeadGeometryInput {
-  const uint8_t* crop_bgr = nullptr;    // [256, 256, 3] the head crop
-  const float* depth = nullptr;         // [256, 256] the depth net's output
-  HeadCamera camera;                    // the face3d record's focal and centre
-  int32_t point_count = 0;              // K hair/ear pixels
-  const int32_t* points = nullptr;      // [K, 2] (row, col), step 2's points_index
-  int32_t face_vertex_count = 0;        // V
+  const uint8_t* crop_bgr = nullptr;       // [256, 256, 3] the head crop
+  const float* depth = nullptr;            // [256, 256] the depth net's output
+  HeadCamera camera;                       // the face3d record's focal and centre
+  int32_t point_count = 0;                 // K hair/ear pixels
+  const int32_t* points = nullptr;         // [K, 2] (row, col), step 2's points_index
+  int32_t face_vertex_count = 0;           // V
   const float* face_projection = nullptr;  // [V, 2] the face in the crop, y up
 };
 
 struct HeadGeometry {
-  std::vector<float> hair_xyz;    // [K, 3]
-  std::vector<float> hair_bgr;    // [K, 3]
-  std::vector<float> face_bgr;    // [V, 3]
+  std::vector<float> hair_xyz;  // [K, 3]
+  std::vector<float> hair_bgr;  // [K, 3]
+  std::vector<float> face_bgr;  // [V, 3]
 };
 
 // Throws p3d::Error for missing arrays, a non-finite or non-positive focal, or (CUDA) when no

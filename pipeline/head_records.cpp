@@ -10,8 +10,7 @@ namespace {
 constexpr size_t kCrop = 256;
 
 void check_count(size_t got, size_t want, const char* what, const std::string& path) {
-  if (got != want)
-    P3D_THROW(path, ": ", what, " has ", got, " values, expected ", want);
+  if (got != want) P3D_THROW(path, ": ", what, " has ", got, " values, expected ", want);
 }
 
 void check_step2(const Step2Record& s, const std::string& path) {
@@ -51,8 +50,9 @@ void write_step3_mat(const Step1Record& step1, const Step2Record& s2, const Step
   check_count(step1.face_shape.size(), v * 3, "face_shape", path);
   check_count(s3.depth.size(), kCrop * kCrop, "depth", path);
   check_count(s3.mask.size(), kCrop * kCrop, "mask", path);
-  P3D_CHECK(step1.triangles && step1.triangles->size() == 3 * static_cast<size_t>(step1.triangle_count),
-            path, ": the face triangles are missing");
+  P3D_CHECK(
+      step1.triangles && step1.triangles->size() == 3 * static_cast<size_t>(step1.triangle_count),
+      path, ": the face triangles are missing");
   MatRecordWriter file(path);
   file.write_f32("hairear_shape", s3.hairear_shape.data(), {k, 3});
   file.write_f32("hairear_texture", s3.hairear_texture.data(), {k, 3});

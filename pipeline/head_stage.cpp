@@ -22,7 +22,8 @@ double ms_since(Clock::time_point start) {
 
 // BGR colour rows (the original's textures) -> RGB (what its OBJ writes: texture[::-1]).
 void append_rgb(const std::vector<float>& bgr, std::vector<float>& out) {
-  for (size_t i = 0; i + 2 < bgr.size(); i += 3) out.insert(out.end(), {bgr[i + 2], bgr[i + 1], bgr[i]});
+  for (size_t i = 0; i + 2 < bgr.size(); i += 3)
+    out.insert(out.end(), {bgr[i + 2], bgr[i + 1], bgr[i]});
 }
 
 void append_offset(const std::vector<int32_t>& ids, int32_t offset, std::vector<int32_t>& out) {

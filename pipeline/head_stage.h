@@ -41,7 +41,7 @@ struct HeadResult {
   Step2Record step2;
   Step3Record step3;
   HeadMesh mesh;
-  DepthAndMask head_render;        // the whole head, 256x256 (batch 1)
+  DepthAndMask head_render;          // the whole head, 256x256 (batch 1)
   int32_t stitch_hair_vertices = 0;  // hair/ear vertices on the face border
   int32_t stitch_face_vertices = 0;  // face vertices joined to them (incl. the border ids)
 };

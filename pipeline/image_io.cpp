@@ -11,9 +11,6 @@
 // libjpeg's C frames: the p3d::Error is thrown after the jump, in C++ code.
 #include "pipeline/image_io.h"
 
-#include "pipeline/atomic_file.h"
-#include "pipeline/png_encode.h"
-
 #include <zlib.h>
 
 #include <algorithm>
@@ -26,6 +23,9 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+
+#include "pipeline/atomic_file.h"
+#include "pipeline/png_encode.h"
 
 // The order matters: jpeglib.h uses FILE and size_t without including their headers (so
 // after <cstdio>), and jerror.h's list of messages depends on jpeglib.h's configuration.

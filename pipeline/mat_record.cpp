@@ -48,14 +48,16 @@ size_t element_count(const std::vector<size_t>& dims) {
 template <typename T>
 std::vector<T> to_column_major(const T* data, const std::vector<size_t>& dims) {
   std::vector<T> out(element_count(dims));
-  for_each_index(dims, [&](size_t row_major, size_t col_major) { out[col_major] = data[row_major]; });
+  for_each_index(dims,
+                 [&](size_t row_major, size_t col_major) { out[col_major] = data[row_major]; });
   return out;
 }
 
 template <typename T>
 std::vector<T> to_row_major(const T* data, const std::vector<size_t>& dims) {
   std::vector<T> out(element_count(dims));
-  for_each_index(dims, [&](size_t row_major, size_t col_major) { out[row_major] = data[col_major]; });
+  for_each_index(dims,
+                 [&](size_t row_major, size_t col_major) { out[row_major] = data[col_major]; });
   return out;
 }
 
@@ -97,8 +99,8 @@ namespace {
 std::string temporary_name(const std::string& path) {
   static std::atomic<unsigned> counter{0};
   const std::filesystem::path p(path);
-  const std::string name = "." + p.filename().string() + ".tmp-" + std::to_string(getpid()) +
-                           "-" + std::to_string(counter++);
+  const std::string name = "." + p.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" +
+                           std::to_string(counter++);
   return (p.parent_path() / name).string();
 }
 
@@ -108,8 +110,7 @@ MatRecordWriter::MatRecordWriter(const std::string& path)
     : path_(path), handle_(std::make_unique<Handle>()) {
   handle_->temp_path = temporary_name(path);
   handle_->file = Mat_CreateVer(handle_->temp_path.c_str(), nullptr, MAT_FT_MAT5);
-  if (!handle_->file)
-    P3D_THROW(path, ": cannot create the .mat file (", std::strerror(errno), ")");
+  if (!handle_->file) P3D_THROW(path, ": cannot create the .mat file (", std::strerror(errno), ")");
 }
 
 MatRecordWriter::~MatRecordWriter() {

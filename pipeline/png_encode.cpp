@@ -36,7 +36,8 @@ std::vector<uint8_t> encode_png_bytes(const uint8_t* data, int32_t width, int32_
     uint8_t* dst = raw.data() + y * (row + 1);
     dst[0] = 1;
     for (int32_t c = 0; c < channels; ++c) dst[1 + c] = src[c];
-    for (size_t i = channels; i < row; ++i) dst[1 + i] = static_cast<uint8_t>(src[i] - src[i - channels]);
+    for (size_t i = channels; i < row; ++i)
+      dst[1 + i] = static_cast<uint8_t>(src[i] - src[i - channels]);
   }
   uLongf packed_size = compressBound(static_cast<uLong>(raw.size()));
   std::vector<uint8_t> packed(packed_size);
@@ -51,8 +52,8 @@ std::vector<uint8_t> encode_png_bytes(const uint8_t* data, int32_t width, int32_
     ihdr[i] = static_cast<uint8_t>(static_cast<uint32_t>(width) >> (24 - 8 * i));
     ihdr[4 + i] = static_cast<uint8_t>(static_cast<uint32_t>(height) >> (24 - 8 * i));
   }
-  ihdr[8] = 8;                        // bit depth
-  ihdr[9] = channels == 3 ? 2 : 0;    // colour type: RGB or grey
+  ihdr[8] = 8;                         // bit depth
+  ihdr[9] = channels == 3 ? 2 : 0;     // colour type: RGB or grey
   ihdr[10] = ihdr[11] = ihdr[12] = 0;  // deflate, adaptive filtering, no interlace
   put_chunk(out, "IHDR", ihdr, sizeof ihdr);
   put_chunk(out, "IDAT", packed.data(), packed_size);

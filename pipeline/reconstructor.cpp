@@ -82,8 +82,8 @@ Reconstructor::Reconstructor(const ReconstructorOptions& o) : impl_(std::make_un
   m.face_stage = std::make_unique<FaceStage>(m.model, o.device, o.face_colors);
   if (!o.stop_after_face) {
     m.depth_net = std::make_unique<DepthNetwork>(o.depth_net_path, *m.backend, o.max_batch);
-    m.head_stage = std::make_unique<HeadStage>(m.model, m.face_stage->triangles(),
-                                               *m.depth_net, o.device);
+    m.head_stage =
+        std::make_unique<HeadStage>(m.model, m.face_stage->triangles(), *m.depth_net, o.device);
   }
 }
 
@@ -152,13 +152,11 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
     const PortraitInput& p = *inputs[k];
     PortraitResult& r = *results[k];
     try {
-      P3D_CHECK(p.photo && !p.photo->empty() && p.photo->channels == 3,
-                "no 3-channel photo given");
-      P3D_CHECK(p.landmarks.image_width == p.photo->width &&
-                    p.landmarks.image_height == p.photo->height,
-                "the landmarks were read for a ", p.landmarks.image_width, "x",
-                p.landmarks.image_height, " image but the photo is ", p.photo->width, "x",
-                p.photo->height);
+      P3D_CHECK(p.photo && !p.photo->empty() && p.photo->channels == 3, "no 3-channel photo given");
+      P3D_CHECK(
+          p.landmarks.image_width == p.photo->width && p.landmarks.image_height == p.photo->height,
+          "the landmarks were read for a ", p.landmarks.image_width, "x", p.landmarks.image_height,
+          " image but the photo is ", p.photo->width, "x", p.photo->height);
       if (p.labels) {
         P3D_CHECK(p.labels->width == p.photo->width && p.labels->height == p.photo->height &&
                       p.labels->channels == 1,
@@ -221,13 +219,13 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
     face_in.push_back(in);
     face_owners.push_back(live_results[k]);
   }
-  auto records = run_isolated<FacePortrait, Step1Record>(
-      face_in, face_owners, "face stage", [&](const std::vector<FacePortrait>& in) {
-        FaceStageTimings ft;
-        auto r = face_stage->run(in, &ft);
-        t.face.add(ft);
-        return r;
-      });
+  auto records = run_isolated<FacePortrait, Step1Record>(face_in, face_owners, "face stage",
+                                                         [&](const std::vector<FacePortrait>& in) {
+                                                           FaceStageTimings ft;
+                                                           auto r = face_stage->run(in, &ft);
+                                                           t.face.add(ft);
+                                                           return r;
+                                                         });
   std::vector<const Step1Record*> head_in;
   std::vector<PortraitResult*> head_owners;
   for (auto& [k, record] : records) {

@@ -37,18 +37,18 @@
 namespace p3d {
 
 struct ReconstructorOptions {
-  std::string rnet_path;       // model_mask3_white_light.pb (or a stand-in)
-  std::string depth_net_path;  // depth_net.pb; may stay empty when stop_after_face
-  std::string face_model_dir;  // BFM_model_front.mat, similarity_Lm3D_all.mat, center.mat,
-                               // border_index.mat
-  Device device;               // CPU, or {DeviceKind::CUDA, i}
-  int max_batch = 8;           // portraits per network run; longer inputs are split
-  int threads = 0;             // CPU threads of the engine (0: all)
+  std::string rnet_path;         // model_mask3_white_light.pb (or a stand-in)
+  std::string depth_net_path;    // depth_net.pb; may stay empty when stop_after_face
+  std::string face_model_dir;    // BFM_model_front.mat, similarity_Lm3D_all.mat, center.mat,
+                                 // border_index.mat
+  Device device;                 // CPU, or {DeviceKind::CUDA, i}
+  int max_batch = 8;             // portraits per network run; longer inputs are split
+  int threads = 0;               // CPU threads of the engine (0: all)
   bool stop_after_face = false;  // steps 1-5 only (no masks, depth or mesh)
   // Debugging stand-in networks: scales (or, with 0, zeroes) the R-Net's coefficients
   // before the face is built. 1 = off.
   float coeff_scale = 1.f;
-  bool face_colors = false;    // SH-lit face colours in Step1Record::face_color (previews)
+  bool face_colors = false;  // SH-lit face colours in Step1Record::face_color (previews)
 };
 
 // One portrait to reconstruct. `photo` is BGR (pipeline/image_io.h read_image); `labels`

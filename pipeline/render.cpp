@@ -12,12 +12,12 @@
 #include <string>
 
 #include "engine/backend.h"
-#include "kernels/error.h"
 #include "kernels/cpu/rasterizer.h"
+#include "kernels/error.h"
 
 #if defined(P3D_WITH_CUDA)
-#include "kernels/cuda/check.h"
 #include "engine/cuda/cuda_owners.h"
+#include "kernels/cuda/check.h"
 #include "kernels/cuda/rasterizer.h"
 #endif
 

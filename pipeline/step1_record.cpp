@@ -11,11 +11,10 @@
 #include <string>
 
 #include "kernels/error.h"
+#include "pipeline/atomic_file.h"
 #include "pipeline/mat_record.h"
 #include "pipeline/mat_validate.h"
-#include "pipeline/atomic_file.h"
 #include "pipeline/png_encode.h"
-
 
 namespace p3d {
 namespace {

@@ -28,11 +28,11 @@ struct Step1Record {
   std::vector<uint8_t> img;   // [256, 256, 3] BGR
   std::vector<uint8_t> mask;  // [256, 256]
   std::array<float, 5> crop_param{};
-  std::vector<float> face3d;                        // [396]
-  std::vector<float> face_shape;                    // [V, 3]
-  std::vector<float> face_projection;               // [V, 2]
-  std::vector<float> face_depthmap;                 // [256, 256]
-  std::vector<float> face_mask;                     // [256, 256]
+  std::vector<float> face3d;           // [396]
+  std::vector<float> face_shape;       // [V, 3]
+  std::vector<float> face_projection;  // [V, 2]
+  std::vector<float> face_depthmap;    // [256, 256]
+  std::vector<float> face_mask;        // [256, 256]
   // [F, 3] 0-based (written 1-based); not owned: the FaceStage (or model) that made the
   // record must outlive it.
   const std::vector<int32_t>* triangles = nullptr;

@@ -1,9 +1,9 @@
 // The face alignment (pipeline/alignment.h) against the oracle (tools/oracle/alignment.py,
 // which runs the original's cv2 / PIL calls on the seed portraits): POS t and s, the resize
 // and crop geometry, the inverse crop, the aligned landmarks, and the 224 x 224 images —
-// bit for bit, on a synthetic photo of each portrait's size and on the real JPEGs. Also analytic cases that need no seed data (POS of an exact
-// projection, identity, pure shift, pure scale against a textbook bilinear), and CUDA
-// against the CPU (skipped without a GPU).
+// bit for bit, on a synthetic photo of each portrait's size and on the real JPEGs. Also analytic
+// cases that need no seed data (POS of an exact projection, identity, pure shift, pure scale
+// against a textbook bilinear), and CUDA against the CPU (skipped without a GPU).
 //
 // Set P3D_ALIGNMENT_DUMP=DIR to write our decoded photos and aligned images as .npy for
 // `tools/oracle/alignment.py compare DIR`, which reports full-image differences.

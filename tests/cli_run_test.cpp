@@ -124,16 +124,17 @@ void expect_mesh_invariants(const fs::path& out, const std::string& name) {
     EXPECT_TRUE(f[0] != f[1] && f[1] != f[2] && f[0] != f[2]) << "degenerate triangle";
     std::array<long, 3> key = f;
     std::sort(key.begin(), key.end());
-    EXPECT_TRUE(seen.insert(key).second) << "duplicate triangle " << key[0] << " " << key[1] << " " << key[2];
+    EXPECT_TRUE(seen.insert(key).second)
+        << "duplicate triangle " << key[0] << " " << key[1] << " " << key[2];
   }
   for (const auto& v : m.vertices)
     for (int c = 3; c < 6; ++c) ASSERT_TRUE(v[c] >= 0 && v[c] <= 255) << "colour " << v[c];
   if (const char* py = std::getenv("P3D_MESH_CHECK_PYTHON")) {
-    const std::string cmd = quote(py) + " " +
-                            quote((test::source_dir() / "tools/mesh_check/check_meshes.py").string()) +
-                            " " + quote((out / (name + ".obj")).string()) + " " +
-                            quote((out / (name + ".ply")).string()) + " " +
-                            quote((out / (name + ".glb")).string()) + " > /dev/null";
+    const std::string cmd =
+        quote(py) + " " +
+        quote((test::source_dir() / "tools/mesh_check/check_meshes.py").string()) + " " +
+        quote((out / (name + ".obj")).string()) + " " + quote((out / (name + ".ply")).string()) +
+        " " + quote((out / (name + ".glb")).string()) + " > /dev/null";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << "independent readers disagree on " << name;
   }
 }
@@ -194,9 +195,9 @@ TEST_F(RunCommand, SaveStagesWritesTheOriginalsRecords) {
   const MatArray tri = step2.read("points_tri");
   for (double id : tri.values) ASSERT_TRUE(id >= 1 && id <= k) << id;
   MatReader step3((out / "stages" / (name + "_step3.mat")).string());
-  for (const char* var : {"hairear_shape", "hairear_texture", "hairear_tri", "face_shape",
-                          "face_texture", "face_tri", "hairear_index", "facemask_withouthair",
-                          "depth", "mask"})
+  for (const char* var :
+       {"hairear_shape", "hairear_texture", "hairear_tri", "face_shape", "face_texture", "face_tri",
+        "hairear_index", "facemask_withouthair", "depth", "mask"})
     EXPECT_TRUE(step3.has(var)) << var;
   const MatArray hair = step3.read("hairear_shape");
   ASSERT_EQ(static_cast<long>(hair.rows), k);
@@ -247,16 +248,18 @@ TEST_F(RunCommand, ManifestShardsSkipExistingAndReport) {
     }
   }
   for (int shard = 0; shard < 2; ++shard) {
-    const auto r = run_cli("run " + quote(list.string()) + models_args() +
-                           " --formats obj --batch 2 --shard " + std::to_string(shard) + "/2" +
-                           " --json " + quote((out / ("report" + std::to_string(shard) + ".json")).string()) +
-                           " --out " + quote(out.string()));
+    const auto r =
+        run_cli("run " + quote(list.string()) + models_args() +
+                " --formats obj --batch 2 --shard " + std::to_string(shard) + "/2" + " --json " +
+                quote((out / ("report" + std::to_string(shard) + ".json")).string()) + " --out " +
+                quote(out.string()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("2 of 2 portraits written"), std::string::npos) << r.output;
   }
   for (const std::string& n : names) EXPECT_TRUE(fs::exists(out / (n + ".obj"))) << n;
   std::ifstream report(out / "report1.json");
-  const std::string json((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  const std::string json((std::istreambuf_iterator<char>(report)),
+                         std::istreambuf_iterator<char>());
   EXPECT_NE(json.find("\"" + names[1] + "\""), std::string::npos) << json;  // shard 1: 2nd, 4th
   EXPECT_NE(json.find("\"" + names[3] + "\""), std::string::npos) << json;
   EXPECT_EQ(json.find("\"" + names[0] + "\""), std::string::npos) << json;
@@ -268,9 +271,9 @@ TEST_F(RunCommand, ManifestShardsSkipExistingAndReport) {
 }
 
 TEST_F(RunCommand, MissingNetworkIsAClearError) {
-  const auto r = run_cli("run " + quote(seeds_.string()) + " --models " +
-                         quote((work_ / "no_models").string()) + " --bfm " +
-                         quote((work_ / "bfm").string()) + " --out " + quote((work_ / "x").string()));
+  const auto r = run_cli(
+      "run " + quote(seeds_.string()) + " --models " + quote((work_ / "no_models").string()) +
+      " --bfm " + quote((work_ / "bfm").string()) + " --out " + quote((work_ / "x").string()));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("model_mask3_white_light.pb is missing"), std::string::npos) << r.output;
 }
@@ -291,17 +294,21 @@ TEST(MakeFaceModel, ConvertsBfm09AsTheOriginal) {
   fs::create_directories(work / "aux");
   {
     std::vector<double> lm(68 * 3);
-    for (size_t i = 0; i < lm.size(); ++i) lm[i] = 0.01 * static_cast<double>(i % 17) - 0.05 * (i % 3);
-    MatWriter((work / "aux" / "similarity_Lm3D_all.mat").string()).write("lm", 68, 3, lm.data(), MatClass::kSingle);
+    for (size_t i = 0; i < lm.size(); ++i)
+      lm[i] = 0.01 * static_cast<double>(i % 17) - 0.05 * (i % 3);
+    MatWriter((work / "aux" / "similarity_Lm3D_all.mat").string())
+        .write("lm", 68, 3, lm.data(), MatClass::kSingle);
     const double center[3] = {0.0, 0.1, -0.2};
-    MatWriter((work / "aux" / "center.mat").string()).write("head_center", 1, 3, center, MatClass::kDouble);
+    MatWriter((work / "aux" / "center.mat").string())
+        .write("head_center", 1, 3, center, MatClass::kDouble);
     const int32_t border[3] = {0, 1, 2};
-    MatWriter((work / "aux" / "border_index.mat").string()).write("border_index", 3, 1, border, MatClass::kInt32);
+    MatWriter((work / "aux" / "border_index.mat").string())
+        .write("border_index", 3, 1, border, MatClass::kInt32);
   }
-  const auto r = run_cli("make-face-model --bfm09 " + quote((fixture / "raw").string()) +
-                         " --index " + quote((fixture / "index").string()) + " --aux " +
-                         quote((work / "aux").string()) + " --out " +
-                         quote((work / "conv").string()));
+  const auto r =
+      run_cli("make-face-model --bfm09 " + quote((fixture / "raw").string()) + " --index " +
+              quote((fixture / "index").string()) + " --aux " + quote((work / "aux").string()) +
+              " --out " + quote((work / "conv").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Basel Face Model 2009"), std::string::npos) << r.output;
   MatReader ours((work / "conv" / "BFM_model_front.mat").string());

@@ -40,8 +40,7 @@ struct SeedWorkspace {
     const std::filesystem::path tf = fixture_dir("tf");
     return " --rnet " + quote((tf / "rnet_reduced" / "graph.pb").string()) + " --depth-net " +
            quote((tf / "depth_net_reduced" / "graph.pb").string()) + " --bfm " +
-           quote((work / "bfm").string()) + " --coeff-override " + coeff_override +
-           " --device cpu";
+           quote((work / "bfm").string()) + " --coeff-override " + coeff_override + " --device cpu";
   }
 };
 

@@ -16,9 +16,9 @@
 #include <random>
 
 #include "engine/backend.h"
-#include "kernels/error.h"
 #include "engine/pass.h"
 #include "engine/resnet50.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

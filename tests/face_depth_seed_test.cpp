@@ -10,7 +10,8 @@
 // within the local slope (from the vertex's own triangles) times its distance from the
 // centre, + 2e-4. Pixels where slope x 0.1 px would eat most of 2e-3 (steep sides) are not
 // pinned; border and fold vertices neither. Also: coverage, finiteness, zero depth off the
-// mask, and face_projection against face3d's camera. Skips with the reason when the shared seed data is absent.
+// mask, and face_projection against face3d's camera. Skips with the reason when the shared seed
+// data is absent.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -40,8 +41,8 @@ namespace fs = std::filesystem;
 
 constexpr int kSize = 256;
 constexpr double kEyeZ = 10.0;
-constexpr double kSnapPx = 0.1;       // a vertex pins a pixel within this of its centre
-constexpr double kDepthTol = 2e-3;    // |depth map - (10 - z)| at a pinned pixel
+constexpr double kSnapPx = 0.1;          // a vertex pins a pixel within this of its centre
+constexpr double kDepthTol = 2e-3;       // |depth map - (10 - z)| at a pinned pixel
 constexpr double kOccludeMargin = 0.05;  // dm: nearer vertices around mean "hidden"
 constexpr int kMinChecked = 200;
 // Share of kDepthTol that the local slope may use up over a pinned vertex's distance.
@@ -254,17 +255,19 @@ TEST_P(FaceDepthSeed, DepthMapMatchesProjectedVertices) {
         worst_slack = std::hypot(u[i] - (ix + 0.5), v[i] - (iy + 0.5));
       }
     }
-  std::printf("[ %s ] covered %d px, checked %d px (%d over slope bound), worst |depth - (10 - z)| %.3g at row %d "
-              "col %d (vertex %.3f px from the centre), projection vs record %.2g px\n",
-              name.c_str(), covered, checked, over_slope, worst, worst_row, worst_col, worst_slack,
-              worst_proj);
+  std::printf(
+      "[ %s ] covered %d px, checked %d px (%d over slope bound), worst |depth - (10 - z)| %.3g at "
+      "row %d "
+      "col %d (vertex %.3f px from the centre), projection vs record %.2g px\n",
+      name.c_str(), covered, checked, over_slope, worst, worst_row, worst_col, worst_slack,
+      worst_proj);
   EXPECT_GE(checked, kMinChecked) << "too few pinned pixels: the check would be vacuous";
   EXPECT_EQ(unmasked, 0) << unmasked << " of " << checked
                          << " pinned pixels are not in the rendered mask";
   EXPECT_EQ(over_slope, 0) << over_slope << " of " << checked
-                          << " pinned pixels differ from 10 - z by more than the local slope "
-                             "times the vertex's distance from the centre (+ "
-                          << kSlopeSlack << ")";
+                           << " pinned pixels differ from 10 - z by more than the local slope "
+                              "times the vertex's distance from the centre (+ "
+                           << kSlopeSlack << ")";
   EXPECT_EQ(off, 0) << off << " of " << checked << " pinned pixels differ by more than "
                     << kDepthTol << "; worst " << worst << " at row " << worst_row << ", column "
                     << worst_col;

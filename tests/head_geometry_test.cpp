@@ -1,6 +1,8 @@
 // Stage 3's per-vertex geometry against TensorFlow running the original's formulas
 // (tools/oracle/head_geometry_tf.py: get_pixel_value, bilinear_sampler, uvd2xyz on a 64x64
 // random case, including face projections outside the crop), and CPU against CUDA.
+#include "kernels/cpu/head_geometry.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 
 #include "engine/backend.h"
 #include "importer/npy.h"
-#include "kernels/cpu/head_geometry.h"
 #include "pipeline/head_geometry.h"
 #include "tests/support/require_cuda.h"
 #include "tests/test_paths.h"
@@ -58,7 +59,8 @@ Case load_case() {
 
 TEST(HeadGeometry, MatchesTensorFlowOnTheOriginalsFormulas) {
   const Case c = load_case();
-  const int32_t h = static_cast<int32_t>(c.crop_shape[0]), w = static_cast<int32_t>(c.crop_shape[1]);
+  const int32_t h = static_cast<int32_t>(c.crop_shape[0]),
+                w = static_cast<int32_t>(c.crop_shape[1]);
   HairBackprojectParams p;
   p.width = w;
   p.height = h;
@@ -117,7 +119,8 @@ TEST(HeadGeometry, RefusesBadInput) {
     compute_head_geometry(in, DeviceKind::CPU);
     FAIL() << "a point outside the crop was accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("outside the 256x256 crop"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("outside the 256x256 crop"), std::string::npos)
+        << e.what();
   }
   const int32_t good_point[2] = {3, 3};
   in.points = good_point;

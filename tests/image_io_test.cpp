@@ -112,8 +112,7 @@ TEST_F(ImageIo, FloatMapsClampOrNormalise) {
 // (y // 16) · 40 + c · 10). Read as bytes; an APP1 Exif block carrying orientation `o`
 // (none for 0) is spliced in after SOI.
 std::vector<uint8_t> jpeg_with_orientation(int o, bool big_endian) {
-  const fs::path path =
-      test::source_dir() / "tests" / "fixtures" / "image_io" / "blocks.jpg";
+  const fs::path path = test::source_dir() / "tests" / "fixtures" / "image_io" / "blocks.jpg";
   std::ifstream in(path, std::ios::binary);
   std::vector<uint8_t> jpeg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   P3D_CHECK(jpeg.size() > 4, "missing fixture ", path.string());

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "kernels/error.h"
 #include "importer/npy.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

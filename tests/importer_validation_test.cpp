@@ -12,9 +12,9 @@
 #include <random>
 #include <sstream>
 
-#include "kernels/error.h"
 #include "importer/graph_def_builder.h"
 #include "importer/tf_importer.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

@@ -874,8 +874,7 @@ TEST(Rasterizer, FaceLikeMeshDepthFollowsTheSphereItApproximates) {
 #if defined(P3D_WITH_CUDA)
 // DeviceBuffer is neither copyable nor movable: hand out owning pointers.
 template <typename T>
-std::unique_ptr<cuda::DeviceBuffer> device_copy(const std::vector<T>& host,
-                                                        cudaStream_t stream) {
+std::unique_ptr<cuda::DeviceBuffer> device_copy(const std::vector<T>& host, cudaStream_t stream) {
   auto buffer = std::make_unique<cuda::DeviceBuffer>(host.size() * sizeof(T));
   if (!host.empty())
     P3D_CUDA_CHECK(cudaMemcpyAsync(buffer->get(), host.data(), host.size() * sizeof(T),
@@ -884,8 +883,7 @@ std::unique_ptr<cuda::DeviceBuffer> device_copy(const std::vector<T>& host,
 }
 
 template <typename T>
-std::vector<T> host_copy(const cuda::DeviceBuffer& buffer, size_t count,
-                         cudaStream_t stream) {
+std::vector<T> host_copy(const cuda::DeviceBuffer& buffer, size_t count, cudaStream_t stream) {
   std::vector<T> host(count);
   P3D_CUDA_CHECK(cudaMemcpyAsync(host.data(), buffer.get(), count * sizeof(T),
                                  cudaMemcpyDeviceToHost, stream));

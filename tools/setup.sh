@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache pkg-config
   libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-  clang libclang-rt-dev
+  clang libclang-rt-dev clang-format  # clang-format: tools/check_format.sh
   protobuf-compiler libprotobuf-dev
   libmatio-dev libstb-dev
   libjpeg62-turbo-dev  # JPEG decoding as cv2.imread does it (libjpeg-turbo)

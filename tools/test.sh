@@ -3,11 +3,15 @@
 # compiled when nvcc is present; its GPU tests skip without a GPU) and an
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the CPU code.
 #   P3D_CUDA_ARCHITECTURES  CUDA architectures to compile (default "80;90")
+# It first fails fast when a source is not clang-formatted (tools/check_format.sh).
 #   P3D_SKIP_SANITIZE=1     skip the sanitizer build (quicker local runs)
 #   P3D_SKIP_FUZZ=1         skip fuzzing the input parsers (tools/fuzz.sh; P3D_FUZZ_SECONDS per target, default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
+
+echo "== Source format (clang-format) =="
+tools/check_format.sh
 
 jobs=$(nproc)
 archs="${P3D_CUDA_ARCHITECTURES:-80;90}"

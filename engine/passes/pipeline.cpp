@@ -3,8 +3,8 @@
 #include <map>
 #include <sstream>
 
-#include "kernels/error.h"
 #include "engine/pass.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {

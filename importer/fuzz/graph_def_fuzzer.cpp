@@ -18,9 +18,9 @@
 #define P3D_PROTOBUF_LOG_HANDLER 1
 #endif
 
-#include "kernels/error.h"
 #include "importer/graph_def_reader.h"
 #include "importer/tf_importer.h"
+#include "kernels/error.h"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/error.h"
 
 namespace p3d::cpu {
 namespace {

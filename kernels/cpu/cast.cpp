@@ -19,8 +19,8 @@
 #include <immintrin.h>
 #endif
 
-#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/error.h"
 #include "kernels/half.h"
 
 namespace p3d::cpu {

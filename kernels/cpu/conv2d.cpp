@@ -15,9 +15,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/error.h"
 
 namespace p3d::cpu {
 namespace {

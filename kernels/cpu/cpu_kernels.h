@@ -8,12 +8,12 @@
 #include <cstddef>
 
 #include "kernels/conv.h"
+#include "kernels/cpu/thread_pool.h"
 #include "kernels/elementwise.h"
 #include "kernels/layout.h"
 #include "kernels/matmul.h"
 #include "kernels/pool.h"
 #include "kernels/reduce.h"
-#include "kernels/cpu/thread_pool.h"
 
 namespace p3d::cpu {
 

@@ -13,8 +13,8 @@
 
 #include <vector>
 
-#include "kernels/error.h"
 #include "kernels/cpu/thread_pool.h"
+#include "kernels/error.h"
 
 namespace p3d::cpu {
 namespace {

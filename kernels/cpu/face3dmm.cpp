@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "kernels/error.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/thread_pool.h"
+#include "kernels/error.h"
 
 namespace p3d::cpu {
 namespace {

@@ -10,9 +10,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/error.h"
 
 namespace p3d::cpu {
 namespace {

@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/error.h"
 
 namespace p3d::cpu {
 namespace {

@@ -11,8 +11,8 @@
 #include <cstring>
 #include <limits>
 
-#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/error.h"
 
 namespace p3d::cpu {
 namespace {

@@ -23,8 +23,8 @@
 #include <limits>
 #include <numeric>
 
-#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/error.h"
 
 namespace p3d::cpu {
 namespace {

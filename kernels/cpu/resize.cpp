@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/error.h"
 #include "kernels/resize_math.h"
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -62,7 +62,8 @@ void ThreadPool::worker_loop(int index) {
 void ThreadPool::parallel_for(int64_t count, int64_t grain,
                               const std::function<void(int64_t, int64_t, int)>& body) {
   if (count <= 0) return;
-  if (inside_body) throw std::logic_error("ThreadPool::parallel_for called from inside a parallel_for body");
+  if (inside_body)
+    throw std::logic_error("ThreadPool::parallel_for called from inside a parallel_for body");
   std::lock_guard<std::mutex> one_job_at_a_time(call_mutex_);
   BodyScope scope;
   grain = std::max<int64_t>(grain, 1);

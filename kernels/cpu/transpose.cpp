@@ -17,8 +17,8 @@
 #include <immintrin.h>
 #endif
 
-#include "kernels/error.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/error.h"
 
 namespace p3d::cpu {
 namespace {

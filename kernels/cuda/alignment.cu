@@ -1,10 +1,10 @@
 // CUDA kernel of the face alignment: one thread per output pixel (all channels), a 2-D grid
 // of pixels x batch items, over the per-pixel functions of kernels/alignment.h (the CPU loop
 // calls the same ones, so both backends produce identical values).
-#include "kernels/cuda/check.h"
-#include "kernels/error.h"
 #include "kernels/cpu/alignment.h"
 #include "kernels/cuda/alignment.h"
+#include "kernels/cuda/check.h"
+#include "kernels/error.h"
 
 namespace p3d::cuda {
 namespace {

@@ -2,9 +2,9 @@
 // 2-D grid of pixels x batch items, over the per-pixel functions of kernels/crop_resample.h
 // (the CPU loops call the same ones, so both backends produce identical bytes).
 #include "kernels/cuda/check.h"
-#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/crop_resample.h"
+#include "kernels/error.h"
 
 namespace p3d::cuda {
 namespace {

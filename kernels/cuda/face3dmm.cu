@@ -6,9 +6,9 @@
 #include <climits>
 
 #include "kernels/cuda/check.h"
-#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/face3dmm.h"
+#include "kernels/error.h"
 
 namespace p3d::cuda {
 namespace {

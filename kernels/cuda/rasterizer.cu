@@ -8,9 +8,9 @@
 // whatever order the threads run in, identical to the CPU twin. Large triangles make one
 // thread loop over their whole box: correct, only slower (none in the portrait meshes).
 #include "kernels/cuda/check.h"
-#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/rasterizer.h"
+#include "kernels/error.h"
 
 namespace p3d::cuda {
 namespace {

@@ -60,8 +60,8 @@ struct OpCase {
   // Every plain buffer (inputs, output, workspace) starts this many bytes past a 256-byte
   // boundary, so kernels must take their scalar path instead of a vectorised one.
   size_t misalign = 0;
-  double flops = 0.0;             // arithmetic per run where meaningful (0: not reported)
-  double bytes = 0.0;             // bytes read and written per run
+  double flops = 0.0;  // arithmetic per run where meaningful (0: not reported)
+  double bytes = 0.0;  // bytes read and written per run
 
   std::function<size_t(Backend&)> workspace;  // empty: no workspace
   std::function<void(Backend&, const LaunchArgs&)> launch;
