@@ -36,6 +36,7 @@ struct BenchOptions {
   ModelPathOptions models;
   std::string batches = "1,8";
   std::string devices = "auto";
+  std::string precisions = "fp32";
   int warmup = 1;
   int repeat = 5;
   std::string json;
@@ -54,6 +55,16 @@ std::vector<int> parse_ints(const std::string& list, const char* what) {
     P3D_CHECK(out.back() >= 1, what, ": ", out.back(), " must be at least 1");
   }
   P3D_CHECK(!out.empty(), what, ": give at least one value");
+  return out;
+}
+
+// --precision: a comma-separated list of fp32, tf32, fp16 (engine/precision.h).
+std::vector<Precision> parse_precisions(const std::string& list) {
+  std::vector<Precision> out;
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(parse_precision(item));
+  P3D_CHECK(!out.empty(), "--precision: give at least one of fp32, tf32, fp16");
   return out;
 }
 
@@ -131,7 +142,8 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 }
 
 struct Row {
-  std::string device;
+  std::string device;  // "cpu", "cuda:0", with the precision when not FP32: "cuda:0/fp16"
+  std::string precision;
   int batch = 0;
   double p50 = 0, p90 = 0, p99 = 0, mean = 0;  // ms per batch
   double portraits_per_s = 0;
@@ -142,6 +154,7 @@ int run_bench(const BenchOptions& o) {
   P3D_CHECK(o.repeat >= 1 && o.warmup >= 0, "--repeat must be >= 1 and --warmup >= 0");
   const std::vector<int> batches = parse_ints(o.batches, "--batch");
   const std::vector<Device> devices = parse_devices(o.devices);
+  const std::vector<Precision> precisions = parse_precisions(o.precisions);
   const ModelPaths paths = resolve_model_paths(o.models, /*need_depth_net=*/true);
   const fs::path landmark_dir = fs::temp_directory_path() / "portrait3d-bench-landmarks";
   fs::create_directories(landmark_dir);
@@ -156,53 +169,60 @@ int run_bench(const BenchOptions& o) {
 
   std::vector<Row> rows;
   for (const Device& device : devices) {
-    for (int batch : batches) {
-      ReconstructorOptions ro;
-      ro.rnet_path = paths.rnet;
-      ro.depth_net_path = paths.depth_net;
-      ro.face_model_dir = paths.face_model;
-      ro.device = device;
-      ro.max_batch = batch;
-      ro.threads = o.threads;
-      if (o.coeff_override == "zero") ro.coeff_scale = 0.f;
-      if (o.coeff_override == "damped") ro.coeff_scale = 0.02f;
-      Reconstructor r(ro);
-      // One batch of `batch` portraits, cycling through the inputs.
-      std::vector<PortraitInput> one_batch;
-      for (int i = 0; i < batch; ++i) one_batch.push_back(inputs.inputs[i % inputs.inputs.size()]);
-      for (int i = 0; i < o.warmup; ++i) r.reconstruct(one_batch);
-      std::vector<double> times;
-      ReconstructionTimings sum;
-      int failed = 0;
-      for (int i = 0; i < o.repeat; ++i) {
-        ReconstructionTimings t;
-        const Clock::time_point start = Clock::now();
-        const std::vector<PortraitResult> out = r.reconstruct(one_batch, &t);
-        times.push_back(ms_between(start, Clock::now()));
-        for (const PortraitResult& res : out) failed += !res.ok();
-        sum.add(t);
+    for (const Precision precision : precisions) {
+      for (int batch : batches) {
+        ReconstructorOptions ro;
+        ro.rnet_path = paths.rnet;
+        ro.depth_net_path = paths.depth_net;
+        ro.face_model_dir = paths.face_model;
+        ro.device = device;
+        ro.max_batch = batch;
+        ro.threads = o.threads;
+        ro.precision = precision;
+        if (o.coeff_override == "zero") ro.coeff_scale = 0.f;
+        if (o.coeff_override == "damped") ro.coeff_scale = 0.02f;
+        Reconstructor r(ro);
+        // One batch of `batch` portraits, cycling through the inputs.
+        std::vector<PortraitInput> one_batch;
+        for (int i = 0; i < batch; ++i)
+          one_batch.push_back(inputs.inputs[i % inputs.inputs.size()]);
+        for (int i = 0; i < o.warmup; ++i) r.reconstruct(one_batch);
+        std::vector<double> times;
+        ReconstructionTimings sum;
+        int failed = 0;
+        for (int i = 0; i < o.repeat; ++i) {
+          ReconstructionTimings t;
+          const Clock::time_point start = Clock::now();
+          const std::vector<PortraitResult> out = r.reconstruct(one_batch, &t);
+          times.push_back(ms_between(start, Clock::now()));
+          for (const PortraitResult& res : out) failed += !res.ok();
+          sum.add(t);
+        }
+        if (failed)
+          std::printf("bench: %d portrait runs failed on %s at batch %d (their time is included)\n",
+                      failed, device.str().c_str(), batch);
+        Row row;
+        row.device = device.str();
+        if (precision != Precision::FP32)
+          row.device += std::string("/") + precision_name(precision);
+        row.precision = precision_name(precision);
+        row.batch = batch;
+        row.p50 = percentile(times, 50);
+        row.p90 = percentile(times, 90);
+        row.p99 = percentile(times, 99);
+        for (double t : times) row.mean += t / times.size();
+        row.portraits_per_s = row.mean > 0 ? 1000.0 * batch / row.mean : 0;
+        for (auto& [name, ms] : sum.rows())
+          row.stages.emplace_back(name, ms / (static_cast<double>(o.repeat) * batch));
+        rows.push_back(row);
       }
-      if (failed)
-        std::printf("bench: %d portrait runs failed on %s at batch %d (their time is included)\n",
-                    failed, device.str().c_str(), batch);
-      Row row;
-      row.device = device.str();
-      row.batch = batch;
-      row.p50 = percentile(times, 50);
-      row.p90 = percentile(times, 90);
-      row.p99 = percentile(times, 99);
-      for (double t : times) row.mean += t / times.size();
-      row.portraits_per_s = row.mean > 0 ? 1000.0 * batch / row.mean : 0;
-      for (auto& [name, ms] : sum.rows())
-        row.stages.emplace_back(name, ms / (static_cast<double>(o.repeat) * batch));
-      rows.push_back(row);
     }
   }
 
-  std::printf("\n%-8s %5s %10s %10s %10s %12s\n", "device", "batch", "p50 ms", "p90 ms", "p99 ms",
+  std::printf("\n%-11s %5s %10s %10s %10s %12s\n", "device", "batch", "p50 ms", "p90 ms", "p99 ms",
               "portraits/s");
   for (const Row& r : rows)
-    std::printf("%-8s %5d %10.2f %10.2f %10.2f %12.2f\n", r.device.c_str(), r.batch, r.p50, r.p90,
+    std::printf("%-11s %5d %10.2f %10.2f %10.2f %12.2f\n", r.device.c_str(), r.batch, r.p50, r.p90,
                 r.p99, r.portraits_per_s);
   std::printf("\nper-stage ms per portrait (mean over the repeats):\n%-32s", "stage");
   for (const Row& r : rows) std::printf(" %8s/%-3d", r.device.c_str(), r.batch);
@@ -223,9 +243,11 @@ int run_bench(const BenchOptions& o) {
       const Row& r = rows[i];
       char buf[256];
       std::snprintf(buf, sizeof buf,
-                    "    {\"device\": \"%s\", \"batch\": %d, \"p50_ms\": %.3f, \"p90_ms\": %.3f, "
+                    "    {\"device\": \"%s\", \"precision\": \"%s\", \"batch\": %d, "
+                    "\"p50_ms\": %.3f, \"p90_ms\": %.3f, "
                     "\"p99_ms\": %.3f, \"portraits_per_s\": %.3f, \"stage_ms\": {",
-                    r.device.c_str(), r.batch, r.p50, r.p90, r.p99, r.portraits_per_s);
+                    r.device.c_str(), r.precision.c_str(), r.batch, r.p50, r.p90, r.p99,
+                    r.portraits_per_s);
       j += buf;
       for (size_t s = 0; s < r.stages.size(); ++s) {
         std::snprintf(buf, sizeof buf, "%s\"%s\": %.4f", s ? ", " : "", r.stages[s].first.c_str(),
@@ -254,6 +276,10 @@ Command add_bench_command(CLI::App& app) {
   cmd->add_option("--batch", o->batches, "Batch sizes, comma-separated")->capture_default_str();
   cmd->add_option("--device", o->devices,
                   "auto (cpu, and cuda when usable), cpu, cuda; comma-separated")
+      ->capture_default_str();
+  cmd->add_option("--precision", o->precisions,
+                  "Conv / matmul precision of both networks, comma-separated: fp32, tf32, fp16 "
+                  "(tensor cores on CUDA, emulated rounding on the CPU)")
       ->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed runs per row")->capture_default_str();
   cmd->add_option("--repeat", o->repeat, "Timed runs per row")->capture_default_str();

@@ -36,6 +36,7 @@ struct InferOptions {
   std::vector<std::string> outputs;  // NAME or NAME:k
   std::string save_dir;
   std::string device = "cpu";
+  std::string precision = "fp32";
   int repeat = 10;
   bool profile = false;
   int top = 15;
@@ -80,10 +81,11 @@ TensorMap read_inputs(const InferOptions& o, const TfGraphInfo& info) {
 }
 
 std::unique_ptr<Backend> make_backend(const InferOptions& o) {
-  if (o.device == "cpu") return make_cpu_backend(o.threads);
+  const Precision precision = parse_precision(o.precision);
+  if (o.device == "cpu") return make_cpu_backend(o.threads, precision);
   std::string reason;
   if (!cuda_available(&reason)) P3D_THROW("--device cuda: CUDA is not available here: ", reason);
-  return make_cuda_backend(0);
+  return make_cuda_backend(0, precision);
 }
 
 struct Stats {
@@ -308,6 +310,10 @@ Command add_infer_command(CLI::App& app) {
                   "directory to write each output to as <name>.npy (created)");
   cmd->add_option("--device", options->device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--precision", options->precision,
+                  "conv / matmul precision: fp32, tf32 or fp16 (tensor cores on CUDA, emulated "
+                  "rounding on the CPU)")
+      ->check(CLI::IsMember({"fp32", "tf32", "fp16"}));
   cmd->add_option("--repeat", options->repeat, "timed runs after the first (0: none)")
       ->check(CLI::Range(0, 1000000));
   cmd->add_flag("--profile", options->profile,

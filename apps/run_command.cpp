@@ -45,6 +45,7 @@ struct RunOptions {
   ModelPathOptions models;
   std::string out;
   std::string device = "auto";
+  std::string precision = "fp32";
   int batch = 8;
   std::string formats = "obj,ply,glb,png";
   bool save_stages = false;
@@ -192,6 +193,7 @@ int run_portraits(const RunOptions& o) {
   ro.max_batch =
       std::max(1, std::min<int>(o.batch, static_cast<int>(std::max<size_t>(1, todo.size()))));
   ro.threads = o.threads;
+  ro.precision = parse_precision(o.precision);
   ro.stop_after_face = !head;
   if (o.coeff_override == "zero") ro.coeff_scale = 0.f;
   if (o.coeff_override == "damped") ro.coeff_scale = 0.02f;
@@ -395,6 +397,11 @@ Command add_run_command(CLI::App& app) {
   add_model_path_options(*cmd, o->models);
   cmd->add_option("--out", o->out, "Output folder")->required();
   cmd->add_option("--device", o->device, "auto (cuda when a usable GPU is present), cpu or cuda")
+      ->capture_default_str();
+  cmd->add_option("--precision", o->precision,
+                  "Conv / matmul precision of both networks: fp32 (reference), tf32 or fp16 "
+                  "(tensor cores on CUDA, emulated rounding on the CPU; docs/precision.md)")
+      ->check(CLI::IsMember({"fp32", "tf32", "fp16"}))
       ->capture_default_str();
   cmd->add_option("--batch", o->batch, "Portraits per batch")->capture_default_str();
   cmd->add_option("--formats", o->formats, "Outputs: any of obj,ply,glb,png")

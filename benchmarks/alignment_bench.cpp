@@ -21,6 +21,7 @@
 #include "kernels/cpu/alignment.h"
 
 #if defined(P3D_WITH_CUDA)
+#include "benchmarks/support/cuda_timing.h"
 #include "engine/backend.h"
 #include "kernels/cuda/alignment.h"
 #include "kernels/cuda/check.h"
@@ -109,16 +110,11 @@ void BM_AlignCuda(benchmark::State& state) {
   cuda::upload(photos.get(), w.photos.data(), photos.bytes(), stream.get());
   cuda::upload(items.get(), w.items.data(), items.bytes(), stream.get());
   const AlignBatchParams p{batch, kAlignCropSize, 3};
-  cuda::Event begin, end;
-  for (auto _ : state) {
-    begin.record(stream.get());
+  bench::time_on_stream(state, stream.get(), [&] {
     cuda::align_faces(p, nullptr, static_cast<const AlignItemParams*>(items.get()),
                       static_cast<const uint8_t*>(photos.get()), static_cast<float*>(out.get()),
                       stream.get());
-    end.record(stream.get());
-    const float ms = cuda::Event::elapsed_ms(begin, end);
-    state.SetIterationTime(ms * 1e-3);
-  }
+  });
   set_counters(state, batch);
 }
 BENCHMARK(BM_AlignCuda)

@@ -20,6 +20,7 @@
 #include "kernels/face3dmm.h"
 
 #if defined(P3D_WITH_CUDA)
+#include "benchmarks/support/cuda_timing.h"
 #include "engine/backend.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/face3dmm.h"
@@ -105,9 +106,7 @@ void BM_Face3dmmCuda(benchmark::State& state) {
   cuda::upload(coeffs.get(), w.coeffs.data(), coeffs.bytes(), stream.get());
   cuda::upload(cameras.get(), w.cameras.data(), cameras.bytes(), stream.get());
   const FaceVertexParams p{batch, kVertices, FaceCoeff::kCount};
-  cuda::Event begin, end;
-  for (auto _ : state) {
-    begin.record(stream.get());
+  bench::time_on_stream(state, stream.get(), [&] {
     cuda::face_basis_product(cublas.get(), batch, kRows, FaceCoeff::kShapeDims,
                              static_cast<const float*>(coeffs.get()), FaceCoeff::kCount,
                              static_cast<const float*>(basis.get()),
@@ -117,10 +116,7 @@ void BM_Face3dmmCuda(benchmark::State& state) {
         static_cast<const float*>(coeffs.get()), static_cast<const FaceCamera*>(cameras.get()),
         static_cast<float*>(shape.get()), static_cast<float*>(posed.get()),
         static_cast<float*>(projection.get()), stream.get());
-    end.record(stream.get());
-    const float ms = cuda::Event::elapsed_ms(begin, end);
-    state.SetIterationTime(ms * 1e-3);
-  }
+  });
   set_counters(state, batch);
 }
 BENCHMARK(BM_Face3dmmCuda)

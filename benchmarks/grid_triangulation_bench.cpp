@@ -19,12 +19,14 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/support/bench_main.h"
 #include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 #include "kernels/cpu/grid_triangulation.h"
 #include "kernels/grid_triangulation.h"
 
 #if defined(P3D_WITH_CUDA)
+#include "benchmarks/support/cuda_timing.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/grid_triangulation.h"
 #include "kernels/cuda/owners.h"
@@ -153,14 +155,7 @@ void bench_cuda(benchmark::State& state, int32_t batch) {
     cuda::grid_triangulation_emit(p, dm, workspace.get(), out, stream.get());
   };
   once();  // warm-up
-  cuda::Event start, stop;
-  for (auto _ : state) {
-    start.record(stream.get());
-    once();
-    stop.record(stream.get());
-    const float ms = cuda::Event::elapsed_ms(start, stop);
-    state.SetIterationTime(ms / 1e3);
-  }
+  bench::time_on_stream(state, stream.get(), once);
   state.counters["masks/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * batch,
                                                  benchmark::Counter::kIsRate);
   state.counters["triangles"] = host_offsets[batch + 1 + 1] - host_offsets[batch + 1];
@@ -170,39 +165,23 @@ void bench_cuda(benchmark::State& state, int32_t batch) {
 }  // namespace
 }  // namespace p3d
 
-// Our own main so the CUDA cases are registered only when a GPU is there.
 int main(int argc, char** argv) {
+  using namespace p3d::bench;
   for (int32_t batch : {1, 8}) {
-    benchmark::RegisterBenchmark(
-        ("grid_triangulation/cpu/256x256/batch:" + std::to_string(batch)).c_str(),
-        [batch](benchmark::State& s) { p3d::bench_cpu(s, batch); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    const std::string b = std::to_string(batch);
+    register_cpu_benchmark("grid_triangulation/cpu/256x256/batch:" + b,
+                           [batch](benchmark::State& s) { p3d::bench_cpu(s, batch); });
 #if defined(P3D_BENCH_WITH_CGAL)
-    benchmark::RegisterBenchmark(
-        ("cgal_delaunay_filtered/cpu/256x256/batch:" + std::to_string(batch)).c_str(),
-        [batch](benchmark::State& s) { p3d::bench_cgal(s, batch); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    register_cpu_benchmark("cgal_delaunay_filtered/cpu/256x256/batch:" + b,
+                           [batch](benchmark::State& s) { p3d::bench_cgal(s, batch); });
 #endif
   }
-  std::string why;
-  if (p3d::bench::cuda_ready(&why)) {
+  register_cuda_benchmarks("grid_triangulation_bench", [] {
 #if defined(P3D_WITH_CUDA)
-    for (int32_t batch : {1, 8}) {
-      benchmark::RegisterBenchmark(
-          ("grid_triangulation/cuda/256x256/batch:" + std::to_string(batch)).c_str(),
-          [batch](benchmark::State& s) { p3d::bench_cuda(s, batch); })
-          ->UseManualTime()
-          ->Unit(benchmark::kMicrosecond);
-    }
+    for (int32_t batch : {1, 8})
+      register_cuda_benchmark("grid_triangulation/cuda/256x256/batch:" + std::to_string(batch),
+                              [batch](benchmark::State& s) { p3d::bench_cuda(s, batch); });
 #endif
-  } else {
-    std::fprintf(stderr, "grid_triangulation_bench: CUDA cases not registered (%s)\n", why.c_str());
-  }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  });
+  return run_benchmarks(argc, argv);
 }

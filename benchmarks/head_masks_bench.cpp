@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/support/bench_main.h"
 #include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 #include "kernels/connected_components.h"
@@ -30,6 +31,7 @@
 #include "kernels/head_masks.h"
 
 #if defined(P3D_WITH_CUDA)
+#include "benchmarks/support/cuda_timing.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/connected_components.h"
 #include "kernels/cuda/head_masks.h"
@@ -162,14 +164,7 @@ void bench_cuda(benchmark::State& state, int32_t batch, bool components_only) {
   cuda::head_mask_split(p, {u8(labels), u8(coverage)}, {u8(hair), u8(stitch), u8(fwoh)},
                         stream.get());
   run();  // warm-up
-  cuda::Event start, stop;
-  for (auto _ : state) {
-    start.record(stream.get());
-    run();
-    stop.record(stream.get());
-    const float ms = cuda::Event::elapsed_ms(start, stop);
-    state.SetIterationTime(ms / 1000.0);
-  }
+  bench::time_on_stream(state, stream.get(), run);
   set_counters(state, batch);
 }
 #endif
@@ -177,41 +172,27 @@ void bench_cuda(benchmark::State& state, int32_t batch, bool components_only) {
 }  // namespace
 }  // namespace p3d
 
-// Our own main so the CUDA cases are registered only when a GPU is there.
 int main(int argc, char** argv) {
+  using namespace p3d::bench;
   for (int32_t batch : {1, 8}) {
     const std::string b = std::to_string(batch);
-    benchmark::RegisterBenchmark(("head_masks/cpu/all/256x256/batch:" + b).c_str(),
-                                 [batch](benchmark::State& s) { p3d::bench_cpu_all(s, batch); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(
-        ("head_masks/cpu/components<20/256x256/batch:" + b).c_str(),
-        [batch](benchmark::State& s) { p3d::bench_cpu_components(s, batch); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMicrosecond);
+    register_cpu_benchmark(
+        "head_masks/cpu/all/256x256/batch:" + b,
+        [batch](benchmark::State& s) { p3d::bench_cpu_all(s, batch); }, benchmark::kMicrosecond);
+    register_cpu_benchmark(
+        "head_masks/cpu/components<20/256x256/batch:" + b,
+        [batch](benchmark::State& s) { p3d::bench_cpu_components(s, batch); },
+        benchmark::kMicrosecond);
   }
-  std::string why;
-  if (p3d::bench::cuda_ready(&why)) {
+  register_cuda_benchmarks("head_masks_bench", [] {
 #if defined(P3D_WITH_CUDA)
-    for (int32_t batch : {1, 8}) {
-      const std::string b = std::to_string(batch);
+    for (int32_t batch : {1, 8})
       for (bool only : {false, true})
-        benchmark::RegisterBenchmark(
-            ("head_masks/cuda/" + std::string(only ? "components<20" : "all") +
-             "/256x256/batch:" + b)
-                .c_str(),
-            [batch, only](benchmark::State& s) { p3d::bench_cuda(s, batch, only); })
-            ->UseManualTime()
-            ->Unit(benchmark::kMicrosecond);
-    }
+        register_cuda_benchmark(
+            "head_masks/cuda/" + std::string(only ? "components<20" : "all") +
+                "/256x256/batch:" + std::to_string(batch),
+            [batch, only](benchmark::State& s) { p3d::bench_cuda(s, batch, only); });
 #endif
-  } else {
-    std::fprintf(stderr, "head_masks_bench: CUDA cases not registered (%s)\n", why.c_str());
-  }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  });
+  return run_benchmarks(argc, argv);
 }

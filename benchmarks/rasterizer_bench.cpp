@@ -23,12 +23,14 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/support/bench_main.h"
 #include "benchmarks/support/cuda_skip.h"
 #include "engine/backend.h"
 #include "kernels/cpu/rasterizer.h"
 #include "kernels/rasterizer.h"
 
 #if defined(P3D_WITH_CUDA)
+#include "benchmarks/support/cuda_timing.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/owners.h"
 #include "kernels/cuda/rasterizer.h"
@@ -150,15 +152,10 @@ void bench_cuda(benchmark::State& state, int32_t batch) {
   out.triangle_id = static_cast<int32_t*>(ids.get());
   out.attributes = static_cast<float*>(depth.get());
   out.mask = static_cast<float*>(mask.get());
-  cuda::Event start, stop;
   cuda::rasterize_triangles(w.p, in, out, workspace.get(), stream.get());  // warm-up
-  for (auto _ : state) {
-    start.record(stream.get());
+  bench::time_on_stream(state, stream.get(), [&] {
     cuda::rasterize_triangles(w.p, in, out, workspace.get(), stream.get());
-    stop.record(stream.get());
-    const float ms = cuda::Event::elapsed_ms(start, stop);
-    state.SetIterationTime(ms / 1e3);
-  }
+  });
   std::vector<float> host_mask(pixels);
   cuda::download(host_mask.data(), mask.get(), pixels * 4, stream.get());
   set_counters(state, w.p, covered_share(host_mask));
@@ -168,32 +165,17 @@ void bench_cuda(benchmark::State& state, int32_t batch) {
 }  // namespace
 }  // namespace p3d
 
-// Our own main so the CUDA cases are registered only when a GPU is there.
 int main(int argc, char** argv) {
-  for (int32_t batch : {1, 64}) {
-    benchmark::RegisterBenchmark(
-        ("rasterize/cpu/70789tri/256x256/batch:" + std::to_string(batch)).c_str(),
-        [batch](benchmark::State& s) { p3d::bench_cpu(s, batch); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
-  }
-  std::string why;
-  if (p3d::bench::cuda_ready(&why)) {
+  using namespace p3d::bench;
+  for (int32_t batch : {1, 64})
+    register_cpu_benchmark("rasterize/cpu/70789tri/256x256/batch:" + std::to_string(batch),
+                           [batch](benchmark::State& s) { p3d::bench_cpu(s, batch); });
+  register_cuda_benchmarks("rasterizer_bench", [] {
 #if defined(P3D_WITH_CUDA)
-    for (int32_t batch : {1, 64}) {
-      benchmark::RegisterBenchmark(
-          ("rasterize/cuda/70789tri/256x256/batch:" + std::to_string(batch)).c_str(),
-          [batch](benchmark::State& s) { p3d::bench_cuda(s, batch); })
-          ->UseManualTime()
-          ->Unit(benchmark::kMicrosecond);
-    }
+    for (int32_t batch : {1, 64})
+      register_cuda_benchmark("rasterize/cuda/70789tri/256x256/batch:" + std::to_string(batch),
+                              [batch](benchmark::State& s) { p3d::bench_cuda(s, batch); });
 #endif
-  } else {
-    std::fprintf(stderr, "rasterizer_bench: CUDA cases not registered (%s)\n", why.c_str());
-  }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  });
+  return run_benchmarks(argc, argv);
 }

@@ -33,7 +33,7 @@ bool cuda_available(std::string* reason) {
         "nvcc)";
   return false;
 }
-std::unique_ptr<Backend> make_cuda_backend(int) {
+std::unique_ptr<Backend> make_cuda_backend(int, Precision) {
   P3D_THROW("CUDA backend requested, but this build of portrait3d has no CUDA backend");
 }
 #endif

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/precision.h"
 #include "engine/tensor.h"
 #include "kernels/conv.h"
 #include "kernels/elementwise.h"
@@ -17,6 +18,9 @@
 #include "kernels/reduce.h"
 
 namespace p3d {
+
+struct CustomAttrs;  // engine/op_attrs.h: a user op's kernels, for Backend::custom
+struct CustomCall;
 
 class Backend {
  public:
@@ -83,15 +87,21 @@ class Backend {
   virtual void transpose(const TransposeParams& p, const void* x, void* y) = 0;
   virtual void slice(const SliceParams& p, const void* x, void* y) = 0;
   virtual void resize(const ResizeParams& p, const float* x, float* y) = 0;
+  // A user op (CustomAttrs, engine/op_attrs.h): runs this backend's kernel of `op` on the
+  // pointers of `call`, or throws p3d::Error naming the op when it has none for this backend.
+  virtual void custom(const CustomAttrs& op, const CustomCall& call) = 0;
 };
 
-// The CPU backend (always present). threads <= 0: all hardware threads.
-std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
+// The CPU backend (always present). threads <= 0: all hardware threads. A precision other
+// than FP32 emulates the GPU's roundings in convs and matmuls (engine/precision.h).
+std::unique_ptr<Backend> make_cpu_backend(int threads = 0, Precision precision = Precision::FP32);
 
 // True when this build has the CUDA backend and a usable GPU is present; `reason` (if not
 // null) receives why not otherwise ("built without CUDA", "no CUDA device: ...").
 bool cuda_available(std::string* reason = nullptr);
 // The CUDA backend on device `index`; throws p3d::Error when cuda_available() is false.
-std::unique_ptr<Backend> make_cuda_backend(int index = 0);
+// It shares the device's context (stream, handles, reusable buffers: kernels/cuda/
+// device_context.h) with whatever else holds it, e.g. the pipeline's CUDA units.
+std::unique_ptr<Backend> make_cuda_backend(int index = 0, Precision precision = Precision::FP32);
 
 }  // namespace p3d

@@ -1,22 +1,36 @@
 // The CPU backend: host memory and the kernels of kernels/cpu/, run on a thread pool.
-// It is the reference the CUDA backend is checked against, and the fallback.
+// It is the reference the CUDA backend is checked against, and the fallback. With a
+// precision other than FP32 its convs and matmuls emulate the GPU's roundings
+// (kernels/cpu/precision_emulation.h) so their error can be measured without a GPU.
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "engine/backend.h"
+#include "engine/op_attrs.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/precision_emulation.h"
+#include "kernels/error.h"
 
 namespace p3d {
 namespace {
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int threads)
+  CpuBackend(int threads, Precision precision)
       : owned_pool_(threads > 0 ? std::make_unique<cpu::ThreadPool>(threads) : nullptr),
-        pool_(owned_pool_ ? *owned_pool_ : cpu::ThreadPool::global()) {}
+        pool_(owned_pool_ ? *owned_pool_ : cpu::ThreadPool::global()) {
+    if (precision == Precision::TF32) emulation_.emplace(cpu::Rounding::Tf32);
+    if (precision == Precision::FP16) emulation_.emplace(cpu::Rounding::Half);
+  }
 
   Device device() const override { return Device{DeviceKind::CPU, 0}; }
-  std::string name() const override { return "cpu(" + std::to_string(pool_.size()) + " threads)"; }
+  std::string name() const override {
+    std::string text = "cpu(" + std::to_string(pool_.size()) + " threads, " + cpu::gemm_isa();
+    if (emulation_) text += emulation_->rounding() == cpu::Rounding::Tf32 ? ", tf32" : ", fp16";
+    return text + ")";
+  }
 
   void* allocate(size_t bytes) override {
     const size_t rounded = (bytes + 255) / 256 * 256;
@@ -31,10 +45,21 @@ class CpuBackend final : public Backend {
   void fill_zero(void* dst, size_t bytes) override { std::memset(dst, 0, bytes); }
   void synchronize() override {}
 
-  // The CPU kernels read TensorFlow's layouts directly.
-  Tensor pack_conv_filter(const Conv2dParams&, const Tensor& f) override { return f.clone(); }
-  Tensor pack_conv_transpose_filter(const ConvTranspose2dParams&, const Tensor& f) override {
-    return f.clone();
+  // Filters are packed once into the GEMM's column panels for the instruction set chosen
+  // at start-up (kernels/cpu/gemm.h); the kernels read only the packed form.
+  Tensor pack_conv_filter(const Conv2dParams& p, const Tensor& host_filter) override {
+    const Tensor f = emulated_filter(host_filter);
+    Tensor packed = Tensor::empty(Shape{static_cast<int64_t>(cpu::conv2d_packed_filter_floats(p))});
+    cpu::conv2d_pack_filter(p, f.data<float>(), packed.data<float>());
+    return packed;
+  }
+  Tensor pack_conv_transpose_filter(const ConvTranspose2dParams& p,
+                                    const Tensor& host_filter) override {
+    const Tensor f = emulated_filter(host_filter);
+    Tensor packed =
+        Tensor::empty(Shape{static_cast<int64_t>(cpu::conv_transpose2d_packed_filter_floats(p))});
+    cpu::conv_transpose2d_pack_filter(p, f.data<float>(), packed.data<float>());
+    return packed;
   }
 
   size_t conv2d_workspace(const Conv2dParams& p) override {
@@ -45,14 +70,17 @@ class CpuBackend final : public Backend {
   }
   void conv2d(const Conv2dParams& p, const float* x, const float* w, const float* bias,
               const float* residual, float* y, void* ws) override {
+    if (emulation_) return emulation_->conv2d(pool_, p, x, w, bias, residual, y, ws);
     cpu::conv2d(pool_, p, x, w, bias, residual, y, ws);
   }
   void conv_transpose2d(const ConvTranspose2dParams& p, const float* x, const float* w,
                         const float* bias, const float* residual, float* y, void* ws) override {
+    if (emulation_) return emulation_->conv_transpose2d(pool_, p, x, w, bias, residual, y, ws);
     cpu::conv_transpose2d(pool_, p, x, w, bias, residual, y, ws);
   }
   void matmul(const MatmulParams& p, const float* a, const float* b, const float* bias,
               float* c) override {
+    if (emulation_) return emulation_->matmul(pool_, p, a, b, bias, c);
     cpu::matmul(pool_, p, a, b, bias, c);
   }
   void pool2d(const Pool2dParams& p, const float* x, float* y) override {
@@ -83,16 +111,30 @@ class CpuBackend final : public Backend {
   void resize(const ResizeParams& p, const float* x, float* y) override {
     cpu::resize(pool_, p, x, y);
   }
+  void custom(const CustomAttrs& op, const CustomCall& call) override {
+    P3D_CHECK(op.cpu, "custom op '", op.op_name, "' has no CPU kernel (CustomAttrs::on_cpu)");
+    op.cpu(call);  // call.stream stays null: there is none on the CPU
+  }
 
  private:
+  // The host filter as the emulated precision stores it (the filter itself under FP32).
+  Tensor emulated_filter(const Tensor& f) const {
+    if (!emulation_) return f;
+    Tensor rounded = f.clone();
+    cpu::round_in_place(emulation_->rounding(), rounded.data<float>(),
+                        static_cast<size_t>(rounded.numel()));
+    return rounded;
+  }
+
   std::unique_ptr<cpu::ThreadPool> owned_pool_;
   cpu::ThreadPool& pool_;
+  std::optional<cpu::PrecisionEmulation> emulation_;  // empty under FP32
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend(int threads) {
-  return std::make_unique<CpuBackend>(threads);
+std::unique_ptr<Backend> make_cpu_backend(int threads, Precision precision) {
+  return std::make_unique<CpuBackend>(threads, precision);
 }
 
 }  // namespace p3d

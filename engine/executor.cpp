@@ -9,6 +9,7 @@
 
 #include "engine/lowering.h"
 #include "engine/memory_planner.h"
+#include "engine/op_registry.h"
 #include "engine/pass.h"
 #include "kernels/error.h"
 
@@ -55,15 +56,8 @@ struct Plan {
 
 using PlanKey = std::vector<std::vector<int64_t>>;
 
-bool is_conv(OpKind k) { return k == OpKind::Conv2d || k == OpKind::ConvTranspose2d; }
-
-template <typename P>
-const P& params_of(const Step& s) {
-  return std::get<P>(s.lowered.params);
-}
-
-const float* f32(const void* p) { return static_cast<const float*>(p); }
-float* f32(void* p) { return static_cast<float*>(p); }
+// The op packs its input 1 (a constant filter) into the backend's layout at compile time.
+bool packs_filter(OpKind k) { return op_info(k).pack_filter != nullptr; }
 
 }  // namespace
 
@@ -104,25 +98,22 @@ void Executor::Impl::compile() {
   const std::vector<std::vector<int>> readers = graph.consumers();
   for (int id : graph.topological_order()) {
     const Node& n = graph.node(id);
-    if (is_conv(n.kind())) {
+    if (packs_filter(n.kind())) {
       const Node& filter = graph.node(n.inputs[1]);
       if (filter.kind() != OpKind::Constant)
         P3D_THROW("node '", n.name, "' (", op_name(n.kind()), "): filter '", filter.name, "' is a ",
                   op_name(filter.kind()),
                   ", but filters must be constants (packed once at compile time); enable the "
                   "optimizer to fold constant subgraphs");
-      const Conv2dParams p = std::get<Conv2dParams>(lower_node(graph, n).params);
-      packed_filters[id] =
-          n.kind() == OpKind::Conv2d
-              ? backend.pack_conv_filter(p, filter.as<ConstantAttrs>().value)
-              : backend.pack_conv_transpose_filter(p, filter.as<ConstantAttrs>().value);
+      packed_filters[id] = op_info(n.kind()).pack_filter(backend, lower_node(graph, n),
+                                                         filter.as<ConstantAttrs>().value);
     }
     if (n.kind() != OpKind::Constant) continue;
     bool needs_upload = graph.is_output(id);
     for (int reader : readers[static_cast<size_t>(id)]) {
       const Node& r = graph.node(reader);
       for (size_t slot = 0; slot < r.inputs.size(); ++slot)
-        if (r.inputs[slot] == id && !(is_conv(r.kind()) && slot == 1)) needs_upload = true;
+        if (r.inputs[slot] == id && !(packs_filter(r.kind()) && slot == 1)) needs_upload = true;
     }
     if (needs_upload) constants[id] = backend.to_device(n.as<ConstantAttrs>().value);
   }
@@ -180,17 +171,17 @@ std::unique_ptr<Plan> Executor::Impl::make_plan() {
   std::vector<Temp> temps;
   for (int step = 0; step < end_step; ++step) {
     const Node& n = graph.node(order[static_cast<size_t>(step)]);
-    if (n.kind() == OpKind::Input || n.kind() == OpKind::Constant || is_view_op(n.kind())) continue;
+    const OpInfo& info = op_info(n.kind());
+    if (n.kind() == OpKind::Input || n.kind() == OpKind::Constant || info.is_view) continue;
+    if (!info.run)
+      P3D_THROW("node '", n.name, "' (", info.name,
+                "): the op table gives this op no backend call");
     Step s;
     s.node = n.id;
     s.lowered = lower_node(graph, n);
     s.empty = n.shape.numel() == 0;
     Temp t{plan->steps.size()};
-    size_t workspace = 0;
-    if (n.kind() == OpKind::Conv2d)
-      workspace = backend.conv2d_workspace(params_of<Conv2dParams>(s));
-    if (n.kind() == OpKind::ConvTranspose2d)
-      workspace = backend.conv_transpose2d_workspace(params_of<Conv2dParams>(s));
+    const size_t workspace = info.workspace ? info.workspace(backend, s.lowered) : 0;
     if (workspace) {
       t.workspace = static_cast<int>(requests.size());
       requests.push_back(BufferRequest{workspace, step, step});
@@ -226,7 +217,7 @@ std::unique_ptr<Plan> Executor::Impl::make_plan() {
     const Node& n = graph.node(s.node);
     for (size_t slot = 0; slot < n.inputs.size(); ++slot) {
       const void* p = plan->value_ptr[static_cast<size_t>(n.inputs[slot])];
-      if (is_conv(n.kind()) && slot == 1) p = packed_filters.at(n.id).raw();
+      if (packs_filter(n.kind()) && slot == 1) p = packed_filters.at(n.id).raw();
       s.inputs.push_back(p);
     }
     s.output = plan->value_ptr[static_cast<size_t>(n.id)];
@@ -283,76 +274,10 @@ Plan& Executor::Impl::plan_for(const TensorMap& inputs) {
 }
 
 void Executor::Impl::execute(const Step& s) {
-  const std::vector<const void*>& in = s.inputs;
   const Node& n = graph.node(s.node);
-  switch (s.lowered.op) {
-    case OpKind::Conv2d:
-    case OpKind::ConvTranspose2d: {
-      const Conv2dParams& p = params_of<Conv2dParams>(s);
-      const int bias = p.has_bias ? 2 : -1;
-      const int residual = p.has_residual ? (p.has_bias ? 3 : 2) : -1;
-      const float* b = bias >= 0 ? f32(in[static_cast<size_t>(bias)]) : nullptr;
-      const float* r = residual >= 0 ? f32(in[static_cast<size_t>(residual)]) : nullptr;
-      if (s.lowered.op == OpKind::Conv2d)
-        backend.conv2d(p, f32(in[0]), f32(in[1]), b, r, f32(s.output), s.workspace);
-      else
-        backend.conv_transpose2d(p, f32(in[0]), f32(in[1]), b, r, f32(s.output), s.workspace);
-      return;
-    }
-    case OpKind::MatMul: {
-      const MatmulParams& p = params_of<MatmulParams>(s);
-      backend.matmul(p, f32(in[0]), f32(in[1]), p.has_bias ? f32(in[2]) : nullptr, f32(s.output));
-      return;
-    }
-    case OpKind::Pool2d:
-      backend.pool2d(params_of<Pool2dParams>(s), f32(in[0]), f32(s.output));
-      return;
-    case OpKind::Reduce: {
-      const ReduceLowering& r = params_of<ReduceLowering>(s);
-      const void* x = in[0];
-      if (r.transpose_first) {
-        backend.transpose(r.transpose, x, s.scratch);
-        x = s.scratch;
-      }
-      backend.reduce(r.reduce, f32(x), f32(s.output));
-      return;
-    }
-    case OpKind::BatchNorm:
-      backend.batch_norm(params_of<BatchNormParams>(s), f32(in[0]), f32(in[1]), f32(in[2]),
-                         f32(in[3]), f32(in[4]), f32(s.output));
-      return;
-    case OpKind::Unary:
-      backend.unary(params_of<UnaryParams>(s), f32(in[0]), f32(s.output));
-      return;
-    case OpKind::Binary:
-      backend.binary(params_of<BinaryParams>(s), f32(in[0]), f32(in[1]), f32(s.output));
-      return;
-    case OpKind::Cast:
-      backend.cast(params_of<CastParams>(s), in[0], s.output);
-      return;
-    case OpKind::Concat: {
-      const ConcatLowering& c = params_of<ConcatLowering>(s);
-      for (size_t i = 0; i < c.copies.size(); ++i)
-        if (c.copies[i].outer * c.copies[i].inner > 0)
-          backend.concat_copy(c.copies[i], in[i], s.output);
-      return;
-    }
-    case OpKind::Pad:
-      backend.pad(params_of<PadParams>(s), f32(in[0]), f32(s.output));
-      return;
-    case OpKind::Transpose:
-      backend.transpose(params_of<TransposeParams>(s), in[0], s.output);
-      return;
-    case OpKind::Slice:
-      backend.slice(params_of<SliceParams>(s), in[0], s.output);
-      return;
-    case OpKind::Resize:
-      backend.resize(params_of<ResizeParams>(s), f32(in[0]), f32(s.output));
-      return;
-    default:
-      break;
-  }
-  P3D_THROW("node '", n.name, "' (", op_name(n.kind()), "): no backend call for this op");
+  const OpInfo& info = op_info(s.lowered.op);
+  if (!info.run) P3D_THROW("node '", n.name, "' (", info.name, "): no backend call for this op");
+  info.run(backend, OpCall{n, s.lowered, s.inputs, s.output, s.workspace, s.scratch});
 }
 
 TensorMap Executor::Impl::run(const TensorMap& inputs) {
@@ -382,11 +307,8 @@ TensorMap Executor::Impl::run(const TensorMap& inputs) {
     execute(s);
     backend.synchronize();
     const Node& n = graph.node(s.node);
-    std::string kernel;
-    if (s.lowered.op == OpKind::Conv2d)
-      kernel = backend.conv2d_plan(params_of<Conv2dParams>(s));
-    else if (s.lowered.op == OpKind::ConvTranspose2d)
-      kernel = backend.conv_transpose2d_plan(params_of<Conv2dParams>(s));
+    const OpInfo& info = op_info(s.lowered.op);
+    std::string kernel = info.kernel_plan ? info.kernel_plan(backend, s.lowered) : std::string();
     timings.push_back(
         NodeTiming{n.name, op_name(n.kind()),
                    std::chrono::duration<double, std::micro>(Clock::now() - start).count(),

@@ -8,6 +8,7 @@
 #include <queue>
 #include <sstream>
 
+#include "engine/op_registry.h"
 #include "kernels/error.h"
 
 namespace p3d {
@@ -169,19 +170,41 @@ Value Graph::global_mean(Value x, bool keep_dims, const std::string& name) {
   return reduce_mean(x, {1, 2}, keep_dims, name.empty() ? unique_name("global_mean") : name);
 }
 
-Value Graph::batch_norm(Value x, Value gamma, Value beta, Value mean, Value variance, float epsilon,
+Value Graph::batch_norm(Value x, const BatchNormInputs& stats, float epsilon,
                         const std::string& name) {
-  return add_node(BatchNormAttrs{epsilon}, {x, gamma, beta, mean, variance}, name);
+  const char* missing = !stats.gamma.valid()      ? "gamma (scale)"
+                        : !stats.beta.valid()     ? "beta (offset)"
+                        : !stats.mean.valid()     ? "mean (moving_mean)"
+                        : !stats.variance.valid() ? "variance (moving_variance)"
+                                                  : nullptr;
+  if (missing)
+    P3D_THROW("batch_norm", name.empty() ? "" : " '" + name + "'", ": BatchNormInputs has no ",
+              missing);
+  return add_node(BatchNormAttrs{epsilon}, {x, stats.gamma, stats.beta, stats.mean, stats.variance},
+                  name);
 }
 
-Value Graph::unary(Unary op, Value x, float alpha, const std::string& name) {
+Value Graph::custom(const std::vector<Value>& inputs, const CustomAttrs& attrs,
+                    const std::string& name) {
+  return add_node(attrs, inputs, name.empty() ? unique_name(attrs.op_name) : name);
+}
+
+int64_t Graph::channels(Value v) const {
+  const Node& n = node(v);
+  if (n.shape.rank() < 1)
+    P3D_THROW("channels: node '", n.name, "' (", op_name(n.kind()), ") is a scalar ", n.shape.str(),
+              "; it has no channel axis");
+  return n.shape[n.shape.rank() - 1];
+}
+
+Value Graph::unary(Value x, Unary op, float alpha, const std::string& name) {
   std::string stem = unary_name(op);
   std::transform(stem.begin(), stem.end(), stem.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return add_node(UnaryAttrs{op, alpha}, {x}, name.empty() ? unique_name(stem) : name);
 }
 
-Value Graph::binary(Binary op, Value a, Value b, const std::string& name) {
+Value Graph::binary(Value a, Value b, Binary op, const std::string& name) {
   std::string stem = binary_name(op);
   std::transform(stem.begin(), stem.end(), stem.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -451,25 +474,8 @@ int conv_residual_input(const Node& node) {
 }
 
 int64_t node_flops(const Graph& graph, const Node& node) {
-  switch (node.kind()) {
-    case OpKind::Conv2d: {
-      const Shape& w = graph.node(node.inputs[1]).shape;  // HWIO, I = in_c / groups
-      return 2 * node.shape.numel() * w[0] * w[1] * w[2];
-    }
-    case OpKind::ConvTranspose2d: {
-      const Shape& x = graph.node(node.inputs[0]).shape;
-      const Shape& w =
-          graph.node(node.inputs[1]).shape;  // HWOI: every input pixel scatters kh*kw*O
-      return 2 * x.numel() * w[0] * w[1] * w[2];
-    }
-    case OpKind::MatMul: {
-      const Shape& a = graph.node(node.inputs[0]).shape;
-      const int64_t k = node.as<MatMulAttrs>().transpose_a ? a[a.rank() - 2] : a[a.rank() - 1];
-      return 2 * node.shape.numel() * k;
-    }
-    default:
-      return 0;
-  }
+  const OpInfo& info = op_info(node.kind());
+  return info.flops ? info.flops(graph, node) : 0;
 }
 
 int64_t graph_flops(const Graph& graph) {

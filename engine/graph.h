@@ -48,6 +48,30 @@ struct Node {
   }
 };
 
+// The four per-channel inputs of an inference batch norm, named so they cannot be swapped
+// by position: BatchNormInputs{}.scale(g).offset(b).moving_mean(m).moving_variance(v).
+// Each must be set; each is [C], C the last dim of x.
+struct BatchNormInputs {
+  Value gamma, beta, mean, variance;
+
+  BatchNormInputs& scale(Value v) {
+    gamma = v;
+    return *this;
+  }
+  BatchNormInputs& offset(Value v) {
+    beta = v;
+    return *this;
+  }
+  BatchNormInputs& moving_mean(Value v) {
+    mean = v;
+    return *this;
+  }
+  BatchNormInputs& moving_variance(Value v) {
+    variance = v;
+    return *this;
+  }
+};
+
 struct GraphOutput {
   std::string name;  // the name the caller gets the result under
   int node = -1;
@@ -78,37 +102,38 @@ class Graph {
   Value reduce_mean(Value x, std::vector<int> axes, bool keep_dims, const std::string& name = "");
   // Mean over H and W of an NHWC tensor: [N,H,W,C] -> [N,C] (or [N,1,1,C] with keep_dims).
   Value global_mean(Value x, bool keep_dims = false, const std::string& name = "");
-  Value batch_norm(Value x, Value gamma, Value beta, Value mean, Value variance, float epsilon,
+  // Inference batch norm over the last axis: (x - mean) * gamma / sqrt(variance + eps) + beta.
+  Value batch_norm(Value x, const BatchNormInputs& stats, float epsilon = 1e-3f,
                    const std::string& name = "");
-  Value unary(Unary op, Value x, float alpha = 0.2f, const std::string& name = "");
-  Value relu(Value x, const std::string& name = "") { return unary(Unary::Relu, x, 0.f, name); }
-  Value relu6(Value x, const std::string& name = "") { return unary(Unary::Relu6, x, 0.f, name); }
+  Value unary(Value x, Unary op, float alpha = 0.2f, const std::string& name = "");
+  Value relu(Value x, const std::string& name = "") { return unary(x, Unary::Relu, 0.f, name); }
+  Value relu6(Value x, const std::string& name = "") { return unary(x, Unary::Relu6, 0.f, name); }
   Value leaky_relu(Value x, float alpha = 0.2f, const std::string& name = "") {
-    return unary(Unary::LeakyRelu, x, alpha, name);
+    return unary(x, Unary::LeakyRelu, alpha, name);
   }
-  Value elu(Value x, const std::string& name = "") { return unary(Unary::Elu, x, 0.f, name); }
+  Value elu(Value x, const std::string& name = "") { return unary(x, Unary::Elu, 0.f, name); }
   Value sigmoid(Value x, const std::string& name = "") {
-    return unary(Unary::Sigmoid, x, 0.f, name);
+    return unary(x, Unary::Sigmoid, 0.f, name);
   }
-  Value tanh(Value x, const std::string& name = "") { return unary(Unary::Tanh, x, 0.f, name); }
-  Value binary(Binary op, Value a, Value b, const std::string& name = "");
+  Value tanh(Value x, const std::string& name = "") { return unary(x, Unary::Tanh, 0.f, name); }
+  Value binary(Value a, Value b, Binary op, const std::string& name = "");
   Value add(Value a, Value b, const std::string& name = "") {
-    return binary(Binary::Add, a, b, name);
+    return binary(a, b, Binary::Add, name);
   }
   Value sub(Value a, Value b, const std::string& name = "") {
-    return binary(Binary::Sub, a, b, name);
+    return binary(a, b, Binary::Sub, name);
   }
   Value mul(Value a, Value b, const std::string& name = "") {
-    return binary(Binary::Mul, a, b, name);
+    return binary(a, b, Binary::Mul, name);
   }
   Value div(Value a, Value b, const std::string& name = "") {
-    return binary(Binary::Div, a, b, name);
+    return binary(a, b, Binary::Div, name);
   }
   Value minimum(Value a, Value b, const std::string& name = "") {
-    return binary(Binary::Min, a, b, name);
+    return binary(a, b, Binary::Min, name);
   }
   Value maximum(Value a, Value b, const std::string& name = "") {
-    return binary(Binary::Max, a, b, name);
+    return binary(a, b, Binary::Max, name);
   }
   Value cast(Value x, DType to, const std::string& name = "");
   Value concat(const std::vector<Value>& xs, int axis, const std::string& name = "");
@@ -119,6 +144,10 @@ class Graph {
   Value reshape(Value x, std::vector<int64_t> dims, const std::string& name = "");
   Value squeeze(Value x, std::vector<int> axes, const std::string& name = "");
   Value expand_dims(Value x, int axis, const std::string& name = "");
+  // A user op (CustomAttrs, engine/op_attrs.h): its kernels and output-shape function are
+  // the caller's; name "" picks one from attrs.op_name.
+  Value custom(const std::vector<Value>& inputs, const CustomAttrs& attrs,
+               const std::string& name = "");
 
   // The generic form every builder method goes through (the importer and passes may call it
   // directly): appends a node, infers its shape (throwing on error; the graph is then
@@ -132,6 +161,8 @@ class Graph {
   const Node& node(Value v) const { return node(v.id); }
   Node& mutable_node(int id);
   const Shape& shape(Value v) const { return node(v).shape; }
+  // The channel count of an NHWC (or any channels-last) value: its last dim.
+  int64_t channels(Value v) const;
   DType dtype(Value v) const { return node(v).dtype; }
   // The value of a Constant node.
   const Tensor& constant_value(int id) const;
@@ -196,7 +227,8 @@ class Graph {
 // Sets node.shape / node.dtype from its attrs and its inputs' shapes (engine/shape_inference.cpp).
 void infer_node_shape(const Graph& graph, Node& node);
 
-// Multiply-accumulate FLOPs (2 per MAC) of a Conv2d / ConvTranspose2d / MatMul node; 0 for others.
+// Multiply-accumulate FLOPs (2 per MAC) of a node, by its op's table entry (Conv2d,
+// ConvTranspose2d and MatMul count theirs; the others 0).
 int64_t node_flops(const Graph& graph, const Node& node);
 // Sum of node_flops over the alive nodes: what a benchmark divides by the time.
 int64_t graph_flops(const Graph& graph);

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/op_registry.h"
+#include "engine/op_rules.h"
 #include "kernels/error.h"
 #include "kernels/limits.h"
 
@@ -32,9 +34,6 @@ class Lowerer {
     if (s.rank() > kMaxRank) fail("rank of ", s.str(), " exceeds ", kMaxRank);
   }
 
-  LoweredNode run();
-
- private:
   Conv2dParams conv2d() const;
   Conv2dParams conv_transpose2d() const;
   template <typename ConvAttrs>
@@ -47,8 +46,8 @@ class Lowerer {
   PadParams pad() const;
   TransposeParams transpose() const;
   SliceParams slice() const;
-  ResizeParams resize() const;
 
+ private:
   const Graph& graph_;
   const Node& node_;
 };
@@ -293,84 +292,6 @@ SliceParams Lowerer::slice() const {
   return p;
 }
 
-ResizeParams Lowerer::resize() const {
-  const ResizeAttrs& a = node_.as<ResizeAttrs>();
-  const Shape& x = in_shape(0);
-  ResizeParams p{};
-  p.batch = i32(x[0], "batch");
-  p.in_h = i32(x[1], "in_h");
-  p.in_w = i32(x[2], "in_w");
-  p.channels = i32(x[3], "channels");
-  p.out_h = i32(a.out_h, "out_h");
-  p.out_w = i32(a.out_w, "out_w");
-  p.mode = a.mode;
-  p.align_corners = a.align_corners;
-  p.half_pixel_centers = a.half_pixel_centers;
-  return p;
-}
-
-LoweredNode Lowerer::run() {
-  LoweredNode out;
-  out.op = node_.kind();
-  switch (node_.kind()) {
-    case OpKind::Input:
-    case OpKind::Constant:
-    case OpKind::Reshape:
-    case OpKind::Squeeze:
-    case OpKind::ExpandDims:
-      break;
-    case OpKind::Conv2d:
-      out.params = conv2d();
-      break;
-    case OpKind::ConvTranspose2d:
-      out.params = conv_transpose2d();
-      break;
-    case OpKind::MatMul:
-      out.params = matmul();
-      break;
-    case OpKind::Pool2d:
-      out.params = pool2d();
-      break;
-    case OpKind::Reduce:
-      out.params = reduce(out.scratch_bytes);
-      break;
-    case OpKind::BatchNorm: {
-      const Shape& x = in_shape(0);
-      out.params = BatchNormParams{x.product(0, x.rank() - 1), i32(x[x.rank() - 1], "channels"),
-                                   node_.as<BatchNormAttrs>().epsilon};
-      break;
-    }
-    case OpKind::Unary: {
-      const UnaryAttrs& a = node_.as<UnaryAttrs>();
-      out.params = UnaryParams{node_.shape.numel(), a.op, a.alpha};
-      break;
-    }
-    case OpKind::Binary:
-      out.params =
-          broadcast_params(node_.as<BinaryAttrs>().op, in_shape(0), in_shape(1), node_.shape);
-      break;
-    case OpKind::Cast:
-      out.params = CastParams{node_.shape.numel(), in_dtype(0), node_.dtype};
-      break;
-    case OpKind::Concat:
-      out.params = concat();
-      break;
-    case OpKind::Pad:
-      out.params = pad();
-      break;
-    case OpKind::Transpose:
-      out.params = transpose();
-      break;
-    case OpKind::Slice:
-      out.params = slice();
-      break;
-    case OpKind::Resize:
-      out.params = resize();
-      break;
-  }
-  return out;
-}
-
 }  // namespace
 
 BinaryParams broadcast_params(Binary op, const Shape& sa, const Shape& sb, const Shape& out) {
@@ -420,6 +341,66 @@ BinaryParams broadcast_params(Binary op, const Shape& sa, const Shape& sb, const
   return p;
 }
 
-LoweredNode lower_node(const Graph& graph, const Node& node) { return Lowerer(graph, node).run(); }
+// ---- the per-op lower functions the op table names (engine/op_rules.h) --------------------
+
+void lower_conv2d(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = Lowerer(g, n).conv2d();
+}
+void lower_conv_transpose2d(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = Lowerer(g, n).conv_transpose2d();
+}
+void lower_matmul(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = Lowerer(g, n).matmul();
+}
+void lower_pool2d(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = Lowerer(g, n).pool2d();
+}
+void lower_reduce(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = Lowerer(g, n).reduce(out.scratch_bytes);
+}
+void lower_batch_norm(const Graph& g, const Node& n, LoweredNode& out) {
+  const Shape& x = g.node(n.inputs[0]).shape;
+  out.params =
+      BatchNormParams{x.product(0, x.rank() - 1), lowered_i32(n, x[x.rank() - 1], "channels"),
+                      n.as<BatchNormAttrs>().epsilon};
+}
+void lower_unary(const Graph&, const Node& n, LoweredNode& out) {
+  const UnaryAttrs& a = n.as<UnaryAttrs>();
+  out.params = UnaryParams{n.shape.numel(), a.op, a.alpha};
+}
+void lower_binary(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = broadcast_params(n.as<BinaryAttrs>().op, g.node(n.inputs[0]).shape,
+                                g.node(n.inputs[1]).shape, n.shape);
+}
+void lower_cast(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = CastParams{n.shape.numel(), g.node(n.inputs[0]).dtype, n.dtype};
+}
+void lower_concat(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = Lowerer(g, n).concat();
+}
+void lower_pad(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = Lowerer(g, n).pad();
+}
+void lower_transpose(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = Lowerer(g, n).transpose();
+}
+void lower_slice(const Graph& g, const Node& n, LoweredNode& out) {
+  out.params = Lowerer(g, n).slice();
+}
+
+int32_t lowered_i32(const Node& node, int64_t value, const char* what) {
+  if (value < 0 || value > std::numeric_limits<int32_t>::max())
+    P3D_THROW("node '", node.name, "' (", op_name(node.kind()), "): cannot lower: ", what, " = ",
+              value, " does not fit the kernel's int32 field");
+  return static_cast<int32_t>(value);
+}
+
+LoweredNode lower_node(const Graph& graph, const Node& node) {
+  LoweredNode out;
+  out.op = node.kind();
+  const OpInfo& info = op_info(node.kind());
+  if (info.lower) info.lower(graph, node, out);
+  return out;
+}
 
 }  // namespace p3d

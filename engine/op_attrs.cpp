@@ -1,61 +1,18 @@
-// Names of op kinds, TensorFlow's padding rule, and the readable form of attrs used by
-// Graph::dump and error messages.
+// TensorFlow's padding rule, Python's slice rule, and the readable form of the built-in ops'
+// attrs used by Graph::dump and error messages (op names live in the op table).
 #include "engine/op_attrs.h"
 
 #include <algorithm>
 #include <sstream>
 #include <type_traits>
 
+#include "engine/op_registry.h"
+#include "engine/op_rules.h"
 #include "kernels/error.h"
 
 namespace p3d {
 
-static_assert(std::variant_size_v<OpAttrs> == static_cast<size_t>(OpKind::ExpandDims) + 1,
-              "OpAttrs alternatives must follow OpKind one to one");
-
-const char* op_name(OpKind kind) {
-  switch (kind) {
-    case OpKind::Input:
-      return "Input";
-    case OpKind::Constant:
-      return "Constant";
-    case OpKind::Conv2d:
-      return "Conv2d";
-    case OpKind::ConvTranspose2d:
-      return "ConvTranspose2d";
-    case OpKind::MatMul:
-      return "MatMul";
-    case OpKind::Pool2d:
-      return "Pool2d";
-    case OpKind::Reduce:
-      return "Reduce";
-    case OpKind::BatchNorm:
-      return "BatchNorm";
-    case OpKind::Unary:
-      return "Unary";
-    case OpKind::Binary:
-      return "Binary";
-    case OpKind::Cast:
-      return "Cast";
-    case OpKind::Concat:
-      return "Concat";
-    case OpKind::Pad:
-      return "Pad";
-    case OpKind::Transpose:
-      return "Transpose";
-    case OpKind::Slice:
-      return "Slice";
-    case OpKind::Resize:
-      return "Resize";
-    case OpKind::Reshape:
-      return "Reshape";
-    case OpKind::Squeeze:
-      return "Squeeze";
-    case OpKind::ExpandDims:
-      return "ExpandDims";
-  }
-  return "?";
-}
+const char* op_name(OpKind kind) { return op_info(kind).name; }
 
 const char* unary_name(Unary op) {
   switch (op) {
@@ -252,13 +209,6 @@ struct AttrsPrinter {
   std::string operator()(const SliceAttrs& a) const {
     return "begin=" + list_str(a.begin) + " end=" + list_str(a.end) + " step=" + list_str(a.step);
   }
-  std::string operator()(const ResizeAttrs& a) const {
-    std::string s = std::string(a.mode == ResizeMode::Bilinear ? "bilinear" : "nearest") + " " +
-                    std::to_string(a.out_h) + "x" + std::to_string(a.out_w);
-    if (a.align_corners) s += " align_corners";
-    if (a.half_pixel_centers) s += " half_pixel_centers";
-    return s;
-  }
   std::string operator()(const ReshapeAttrs& a) const { return "dims=" + list_str(a.dims); }
   std::string operator()(const SqueezeAttrs& a) const { return "axes=" + list_str(a.axes); }
   std::string operator()(const ExpandDimsAttrs& a) const {
@@ -313,6 +263,30 @@ SliceDim resolve_slice_dim(int64_t dim, int64_t begin, int64_t end, int64_t step
   return s;
 }
 
-std::string attrs_str(const OpAttrs& attrs) { return std::visit(AttrsPrinter{}, attrs); }
+std::string attrs_str(const OpAttrs& attrs) { return op_info(op_kind_of(attrs)).describe(attrs); }
+
+// ---- the per-op describe functions the op table names (engine/op_rules.h) -----------------
+
+#define P3D_DESCRIBE(op, Attrs) \
+  std::string describe_##op(const OpAttrs& a) { return AttrsPrinter{}(std::get<Attrs>(a)); }
+P3D_DESCRIBE(input, InputAttrs)
+P3D_DESCRIBE(constant, ConstantAttrs)
+P3D_DESCRIBE(conv2d, Conv2dAttrs)
+P3D_DESCRIBE(conv_transpose2d, ConvTranspose2dAttrs)
+P3D_DESCRIBE(matmul, MatMulAttrs)
+P3D_DESCRIBE(pool2d, Pool2dAttrs)
+P3D_DESCRIBE(reduce, ReduceAttrs)
+P3D_DESCRIBE(batch_norm, BatchNormAttrs)
+P3D_DESCRIBE(unary, UnaryAttrs)
+P3D_DESCRIBE(binary, BinaryAttrs)
+P3D_DESCRIBE(cast, CastAttrs)
+P3D_DESCRIBE(concat, ConcatAttrs)
+P3D_DESCRIBE(pad, PadAttrs)
+P3D_DESCRIBE(transpose, TransposeAttrs)
+P3D_DESCRIBE(slice, SliceAttrs)
+P3D_DESCRIBE(reshape, ReshapeAttrs)
+P3D_DESCRIBE(squeeze, SqueezeAttrs)
+P3D_DESCRIBE(expand_dims, ExpandDimsAttrs)
+#undef P3D_DESCRIBE
 
 }  // namespace p3d

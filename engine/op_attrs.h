@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -39,15 +40,15 @@ enum class OpKind : int32_t {
   Reshape,
   Squeeze,
   ExpandDims,
+  Custom,
 };
 
+// The op's name ("Conv2d"), from the op table (engine/op_registry.h).
 const char* op_name(OpKind kind);
 const char* unary_name(Unary op);
 const char* binary_name(Binary op);
 // Reshape, Squeeze and ExpandDims change only the shape: they are views of their input.
-inline bool is_view_op(OpKind k) {
-  return k == OpKind::Reshape || k == OpKind::Squeeze || k == OpKind::ExpandDims;
-}
+bool is_view_op(OpKind k);
 
 // Spatial padding of convolutions and pools, as TensorFlow names it.
 //   Same:     out = ceil(in / stride); total = max((out-1)*stride + (k-1)*dilation + 1 - in, 0),
@@ -381,10 +382,64 @@ struct ExpandDimsAttrs {
   int axis = 0;
 };
 
-using OpAttrs = std::variant<InputAttrs, ConstantAttrs, Conv2dAttrs, ConvTranspose2dAttrs,
-                             MatMulAttrs, Pool2dAttrs, ReduceAttrs, BatchNormAttrs, UnaryAttrs,
-                             BinaryAttrs, CastAttrs, ConcatAttrs, PadAttrs, TransposeAttrs,
-                             SliceAttrs, ResizeAttrs, ReshapeAttrs, SqueezeAttrs, ExpandDimsAttrs>;
+// What a custom op's callback gets: its inputs and output, in the backend's memory (host
+// memory on the CPU backend, device memory on CUDA), contiguous, with their shapes.
+struct CustomCall {
+  size_t input_count = 0;
+  const void* const* inputs = nullptr;
+  const Shape* input_shapes = nullptr;
+  const DType* input_dtypes = nullptr;
+  void* output = nullptr;
+  const Shape* output_shape = nullptr;
+  DType output_dtype = DType::F32;
+  // The CUDA backend's stream (a cudaStream_t) for a CUDA callback to launch on; null on
+  // the CPU backend. The callback must not synchronise the device or allocate per call.
+  void* stream = nullptr;
+};
+using CustomKernel = std::function<void(const CustomCall&)>;
+// The output shape from the input shapes; throws p3d::Error (or returns) as shape inference.
+using CustomShapeFn = std::function<Shape(const std::vector<Shape>&)>;
+
+// A user-supplied op, the escape hatch for research code (as ggml's map_custom): any number
+// of inputs, one output whose shape `output_shape` computes, a CPU kernel (required) and
+// optionally a CUDA one; without it the CUDA backend refuses the op by name. Passes leave
+// custom nodes alone (constant folding runs the CPU kernel when every input is constant).
+struct CustomAttrs {
+  std::string op_name = "custom";  // shown in dumps and errors
+  CustomShapeFn output_shape;
+  DType output_dtype = DType::F32;
+  CustomKernel cpu;
+  CustomKernel cuda;
+
+  CustomAttrs& named(std::string n) {
+    op_name = std::move(n);
+    return *this;
+  }
+  CustomAttrs& shape_fn(CustomShapeFn f) {
+    output_shape = std::move(f);
+    return *this;
+  }
+  CustomAttrs& output_type(DType t) {
+    output_dtype = t;
+    return *this;
+  }
+  CustomAttrs& on_cpu(CustomKernel k) {
+    cpu = std::move(k);
+    return *this;
+  }
+  CustomAttrs& on_cuda(CustomKernel k) {
+    cuda = std::move(k);
+    return *this;
+  }
+};
+
+using OpAttrs =
+    std::variant<InputAttrs, ConstantAttrs, Conv2dAttrs, ConvTranspose2dAttrs, MatMulAttrs,
+                 Pool2dAttrs, ReduceAttrs, BatchNormAttrs, UnaryAttrs, BinaryAttrs, CastAttrs,
+                 ConcatAttrs, PadAttrs, TransposeAttrs, SliceAttrs, ResizeAttrs, ReshapeAttrs,
+                 SqueezeAttrs, ExpandDimsAttrs, CustomAttrs>;
+static_assert(std::variant_size_v<OpAttrs> == static_cast<size_t>(OpKind::Custom) + 1,
+              "OpAttrs alternatives must follow OpKind one to one");
 
 // The op kind an attrs alternative belongs to (the variant index order matches OpKind).
 inline OpKind op_kind_of(const OpAttrs& attrs) { return static_cast<OpKind>(attrs.index()); }

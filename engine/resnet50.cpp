@@ -42,7 +42,7 @@ class Builder {
   // Strided convs go through conv2d_same's explicit padding when slim_padding is on.
   Value conv_bn(Value x, int64_t out_c, int kernel, int stride, bool relu, const std::string& scope,
                 float gamma_scale = 1.f) {
-    const int64_t in_c = g_.shape(x)[3];
+    const int64_t in_c = g_.channels(x);
     const float he = std::sqrt(2.f / static_cast<float>(kernel * kernel * in_c));
     const Value w =
         g_.constant(random_tensor(Shape{kernel, kernel, in_c, out_c}, 0.f, he), scope + "/weights");
@@ -59,14 +59,16 @@ class Builder {
     const Value beta = g_.constant(uniform_tensor(out_c, -0.1f, 0.1f), bn + "/beta");
     const Value mean = g_.constant(uniform_tensor(out_c, -0.1f, 0.1f), bn + "/moving_mean");
     const Value var = g_.constant(uniform_tensor(out_c, 0.8f, 1.2f), bn + "/moving_variance");
-    y = g_.batch_norm(y, gamma, beta, mean, var, 1e-5f, bn + "/FusedBatchNorm");
+    y = g_.batch_norm(
+        y, BatchNormInputs{}.scale(gamma).offset(beta).moving_mean(mean).moving_variance(var),
+        1e-5f, bn + "/FusedBatchNorm");
     return relu ? g_.relu(y, scope + "/Relu") : y;
   }
 
   // resnet_v1.bottleneck: depth = 4 * depth_bottleneck.
   Value bottleneck(Value x, int64_t depth, int64_t depth_bottleneck, int stride,
                    const std::string& scope) {
-    const int64_t depth_in = g_.shape(x)[3];
+    const int64_t depth_in = g_.channels(x);
     Value shortcut = x;
     if (depth != depth_in) {
       shortcut = conv_bn(x, depth, 1, stride, false, scope + "/shortcut");

@@ -1,10 +1,13 @@
-// Shape and dtype inference, one rule per op. Every error names the node, its op and the
-// shapes or attrs that do not fit, because the person reading it is usually debugging an
-// imported graph they did not write.
+// Shape and dtype inference of the built-in ops, one rule per op (the op table, engine/
+// op_table.cpp, names them; ops written in engine/ops/ carry their own). Every error names the
+// node, its op and the shapes or attrs that do not fit, because the person reading it is usually
+// debugging an imported graph they did not write.
 #include <algorithm>
 #include <sstream>
 
 #include "engine/graph.h"
+#include "engine/op_registry.h"
+#include "engine/op_rules.h"
 #include "kernels/conv.h"
 #include "kernels/error.h"
 #include "kernels/limits.h"
@@ -40,9 +43,8 @@ class Inference {
     node_.dtype = t;
   }
 
-  void run();
-
- private:
+  void input();
+  void constant();
   void conv2d();
   void conv_transpose2d();
   void matmul();
@@ -54,10 +56,13 @@ class Inference {
   void pad();
   void transpose();
   void slice();
-  void resize();
+  void unary();
+  void cast();
   void reshape();
   void squeeze();
   void expand_dims();
+
+ private:
   void check_epilogue(size_t first_optional, bool has_bias, bool has_residual, int64_t channels);
   void check_window(int32_t kh, int32_t kw, int32_t sh, int32_t sw, int32_t dh, int32_t dw,
                     const Pads2d& pads) const;
@@ -364,18 +369,6 @@ void Inference::slice() {
   set(Shape(out), in(0).dtype);
 }
 
-void Inference::resize() {
-  const ResizeAttrs& a = node_.as<ResizeAttrs>();
-  expect_inputs(1);
-  expect_f32(0, "input");
-  expect_rank(0, 4, "input (NHWC)");
-  if (a.out_h < 1 || a.out_w < 1) fail("output size ", a.out_h, "x", a.out_w, " must be positive");
-  if (a.align_corners && a.half_pixel_centers)
-    fail("align_corners and half_pixel_centers cannot both be set (as in TensorFlow)");
-  const Shape& x = shape(0);
-  set(Shape{x[0], a.out_h, a.out_w, x[3]});
-}
-
 void Inference::reshape() {
   const std::vector<int64_t>& dims = node_.as<ReshapeAttrs>().dims;
   expect_inputs(1);
@@ -439,69 +432,58 @@ void Inference::expand_dims() {
   set(Shape(out), in(0).dtype);
 }
 
-void Inference::run() {
-  switch (node_.kind()) {
-    case OpKind::Input: {
-      expect_inputs(0);
-      const InputAttrs& a = node_.as<InputAttrs>();
-      for (int64_t d : a.shape.dims())
-        if (d < 0)
-          fail("input shape ", a.shape.str(), " has a negative dim (set a concrete shape)");
-      set(a.shape, a.dtype);
-      return;
-    }
-    case OpKind::Constant: {
-      expect_inputs(0);
-      const Tensor& t = node_.as<ConstantAttrs>().value;
-      if (t.raw() == nullptr && t.numel() != 0) fail("holds no data");
-      set(t.shape(), t.dtype());
-      return;
-    }
-    case OpKind::Conv2d:
-      return conv2d();
-    case OpKind::ConvTranspose2d:
-      return conv_transpose2d();
-    case OpKind::MatMul:
-      return matmul();
-    case OpKind::Pool2d:
-      return pool2d();
-    case OpKind::Reduce:
-      return reduce();
-    case OpKind::BatchNorm:
-      return batch_norm();
-    case OpKind::Unary:
-      expect_inputs(1);
-      expect_f32(0, "input");
-      set(shape(0));
-      return;
-    case OpKind::Binary:
-      return binary();
-    case OpKind::Cast:
-      expect_inputs(1);
-      set(shape(0), node_.as<CastAttrs>().to);
-      return;
-    case OpKind::Concat:
-      return concat();
-    case OpKind::Pad:
-      return pad();
-    case OpKind::Transpose:
-      return transpose();
-    case OpKind::Slice:
-      return slice();
-    case OpKind::Resize:
-      return resize();
-    case OpKind::Reshape:
-      return reshape();
-    case OpKind::Squeeze:
-      return squeeze();
-    case OpKind::ExpandDims:
-      return expand_dims();
-  }
-  fail("unknown op kind ", static_cast<int>(node_.kind()));
+void Inference::input() {
+  expect_inputs(0);
+  const InputAttrs& a = node_.as<InputAttrs>();
+  for (int64_t d : a.shape.dims())
+    if (d < 0) fail("input shape ", a.shape.str(), " has a negative dim (set a concrete shape)");
+  set(a.shape, a.dtype);
+}
+
+void Inference::constant() {
+  expect_inputs(0);
+  const Tensor& t = node_.as<ConstantAttrs>().value;
+  if (t.raw() == nullptr && t.numel() != 0) fail("holds no data");
+  set(t.shape(), t.dtype());
+}
+
+void Inference::unary() {
+  expect_inputs(1);
+  expect_f32(0, "input");
+  set(shape(0));
+}
+
+void Inference::cast() {
+  expect_inputs(1);
+  set(shape(0), node_.as<CastAttrs>().to);
 }
 
 }  // namespace
 
-void infer_node_shape(const Graph& graph, Node& node) { Inference(graph, node).run(); }
+// ---- the per-op shape rules the op table names (engine/op_rules.h) ------------------------
+
+#define P3D_SHAPE_RULE(op) \
+  void infer_##op(const Graph& g, Node& n) { Inference(g, n).op(); }
+P3D_SHAPE_RULE(input)
+P3D_SHAPE_RULE(constant)
+P3D_SHAPE_RULE(conv2d)
+P3D_SHAPE_RULE(conv_transpose2d)
+P3D_SHAPE_RULE(matmul)
+P3D_SHAPE_RULE(pool2d)
+P3D_SHAPE_RULE(reduce)
+P3D_SHAPE_RULE(batch_norm)
+P3D_SHAPE_RULE(unary)
+P3D_SHAPE_RULE(binary)
+P3D_SHAPE_RULE(cast)
+P3D_SHAPE_RULE(concat)
+P3D_SHAPE_RULE(pad)
+P3D_SHAPE_RULE(transpose)
+P3D_SHAPE_RULE(slice)
+P3D_SHAPE_RULE(reshape)
+P3D_SHAPE_RULE(squeeze)
+P3D_SHAPE_RULE(expand_dims)
+#undef P3D_SHAPE_RULE
+
+void infer_node_shape(const Graph& graph, Node& node) { op_info(node.kind()).infer(graph, node); }
 
 }  // namespace p3d

@@ -9,7 +9,7 @@ void emit_unary(OpContext& op, Unary fn, float alpha) {
     op.set_host(host_unary(fn, op.host(0, "x"), alpha));
     return;
   }
-  op.set_value(op.graph().unary(fn, op.value(0), alpha, op.name()));
+  op.set_value(op.graph().unary(op.value(0), fn, alpha, op.name()));
 }
 
 void emit_binary(OpContext& op, HostBinary host_fn, Binary graph_fn) {
@@ -27,7 +27,7 @@ void emit_binary(OpContext& op, HostBinary host_fn, Binary graph_fn) {
     op.set_host(host_binary(host_fn, op.host(0, "x"), op.host(1, "y")));
     return;
   }
-  op.set_value(op.graph().binary(graph_fn, op.value(0), op.value(1), op.name()));
+  op.set_value(op.graph().binary(op.value(0), op.value(1), graph_fn, op.name()));
 }
 
 }  // namespace p3d::tfimport

@@ -31,8 +31,13 @@ void lower_fused_batch_norm(OpContext& op) {
     op.fail("attr 'U' is ", tf_dtype_name(u), "; only DT_FLOAT statistics are supported");
   const float epsilon = op.attr_float("epsilon", 1e-4f);
   if (epsilon < 0.f) op.fail("epsilon ", epsilon, " is negative");
-  op.set_value(op.graph().batch_norm(op.value(0), op.value(1), op.value(2), op.value(3),
-                                     op.value(4), epsilon, op.name()));
+  // FusedBatchNorm's inputs: x, scale, offset, mean, variance.
+  const BatchNormInputs stats = BatchNormInputs{}
+                                    .scale(op.value(1))
+                                    .offset(op.value(2))
+                                    .moving_mean(op.value(3))
+                                    .moving_variance(op.value(4));
+  op.set_value(op.graph().batch_norm(op.value(0), stats, epsilon, op.name()));
 }
 
 template <Unary fn>

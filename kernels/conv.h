@@ -37,6 +37,14 @@ struct Conv2dParams {
 // forward conv's padding. groups must be 1; dilation must be 1.
 using ConvTranspose2dParams = Conv2dParams;
 
+// The validation both backends run at their boundary (kernels/conv_params.cpp), so a bad
+// call fails the same way on the CPU and on CUDA: every size positive, padding
+// non-negative, groups dividing the channels, and out_h x out_w what the window gives.
+void check_conv2d_params(const Conv2dParams& p);
+// The same for a transposed conv: groups and dilation 1, and the forward conv of the
+// output (same kernel, stride and padding) landing exactly on the input.
+void check_conv_transpose2d_params(const ConvTranspose2dParams& p);
+
 // Output size of a convolution along one axis for explicit padding.
 P3D_HD int32_t conv_out_size(int32_t in, int32_t kernel, int32_t stride, int32_t dilation,
                              int32_t pad_before, int32_t pad_after) {

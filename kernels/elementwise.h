@@ -114,4 +114,13 @@ struct CastParams {
   ScalarType to;
 };
 
+// The validation both backends run at their boundary (kernels/elementwise_params.cpp), so
+// a bad call fails the same way on the CPU and on CUDA: no negative count or dim, a rank
+// in 1..kMaxRank, a known op or type, a non-negative epsilon.
+bool is_known_unary(Unary op);  // one of the enumerators above (params arrive as plain data)
+void check_unary_params(const UnaryParams& p);
+void check_binary_params(const BinaryParams& p);
+void check_batch_norm_params(const BatchNormParams& p);
+void check_cast_params(const CastParams& p);
+
 }  // namespace p3d

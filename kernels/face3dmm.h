@@ -191,4 +191,23 @@ P3D_HD void sh_shade(const float normal_rotated[3], const float* gamma, const fl
   }
 }
 
+// ---- POS moments -----------------------------------------------------------------------
+
+// Adds one vertex's terms to a face's 8 POS moments (face_pos_moments): with (X, Y, Z) its
+// point of the fixed 3D shape and (u, v) its projection, m += (X·u, Y·u, Z·u, u, X·v, Y·v,
+// Z·v, v), in double. The CPU adds the vertices in order, the CUDA kernel per block in a
+// tree; both through this one formula.
+P3D_HD void add_pos_moments(const float shape_xyz[3], const float uv[2], double m[8]) {
+  const double x = shape_xyz[0], y = shape_xyz[1], z = shape_xyz[2];
+  const double u = uv[0], w = uv[1];
+  m[0] += x * u;
+  m[1] += y * u;
+  m[2] += z * u;
+  m[3] += u;
+  m[4] += x * w;
+  m[5] += y * w;
+  m[6] += z * w;
+  m[7] += w;
+}
+
 }  // namespace p3d

@@ -62,6 +62,18 @@ struct ResizeParams {
   bool half_pixel_centers;
 };
 
+// The validation both backends run at their boundary (kernels/layout_params.cpp; transpose's
+// is in kernels/transpose_params.h), so a bad call fails the same way on the CPU and on CUDA.
+// concat: the input's columns fit inside an output row. pad: rank 1..kMaxRank, no negative
+// size, reflect padding below the dim and symmetric padding at most the dim. slice: rank
+// 1..kMaxRank, a positive element size, every index read inside the input. resize: no
+// negative size, not both align_corners and half_pixel_centers, a non-empty input when the
+// output is not empty, a known mode.
+void check_concat_copy_params(const ConcatCopyParams& p);
+void check_pad_params(const PadParams& p);
+void check_slice_params(const SliceParams& p);
+void check_resize_params(const ResizeParams& p);
+
 // TensorFlow's scale from output to input coordinates along one axis.
 P3D_HD float resize_scale(int32_t in, int32_t out, bool align_corners) {
   return (align_corners && out > 1) ? static_cast<float>(in - 1) / static_cast<float>(out - 1)

@@ -19,4 +19,8 @@ struct MatmulParams {
   float activation_alpha;
 };
 
+// The validation both backends run at their boundary (kernels/matmul_params.cpp): no size
+// negative (an empty product is allowed and writes nothing) and a known activation.
+void check_matmul_params(const MatmulParams& p);
+
 }  // namespace p3d

@@ -19,4 +19,8 @@ struct Pool2dParams {
   PoolKind kind;
 };
 
+// The validation both backends run at their boundary (kernels/pool_params.cpp): no size
+// negative, kernel and stride positive, padding non-negative, a known kind.
+void check_pool2d_params(const Pool2dParams& p);
+
 }  // namespace p3d

@@ -16,4 +16,8 @@ struct ReduceParams {
   ReduceKind kind;
 };
 
+// The validation both backends run at their boundary (kernels/reduce_params.cpp): no size
+// negative and a known kind.
+void check_reduce_params(const ReduceParams& p);
+
 }  // namespace p3d

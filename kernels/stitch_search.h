@@ -23,6 +23,7 @@
 
 #include <cstdint>
 
+#include "kernels/exact_float.h"
 #include "kernels/host_device.h"
 
 namespace p3d {
@@ -91,31 +92,13 @@ struct NearestFaceInputs {
   const float* face = nullptr;     // [V, 3] positions
 };
 
-// a * b rounded to double before any use, so no compiler fuses it into an FMA with the
-// following addition (GCC contracts by default under -march=native; nvcc always may).
-P3D_HD double stitch_mul(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dmul_rn(a, b);
-#elif (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-  double p = a * b;
-  asm("" : "+x"(p));  // opaque to the optimiser: p is a rounded double here
-  return p;
-#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
-  double p = a * b;
-  asm("" : "+w"(p));
-  return p;
-#else
-  volatile double p = a * b;
-  return p;
-#endif
-}
-
-// Squared distance of two float32 points, numpy's float64 order: (dx² + dy²) + dz².
+// Squared distance of two float32 points, numpy's float64 order: (dx² + dy²) + dz², each
+// product rounded before the additions (exact_mul: no FMA on either backend).
 P3D_HD double stitch_dist2(const float* a, const float* b) {
   const double dx = static_cast<double>(a[0]) - static_cast<double>(b[0]);
   const double dy = static_cast<double>(a[1]) - static_cast<double>(b[1]);
   const double dz = static_cast<double>(a[2]) - static_cast<double>(b[2]);
-  return (stitch_mul(dx, dx) + stitch_mul(dy, dy)) + stitch_mul(dz, dz);
+  return (exact_mul(dx, dx) + exact_mul(dy, dy)) + exact_mul(dz, dz);
 }
 
 // The tie rule as a total order: nearer first, then the smaller index.

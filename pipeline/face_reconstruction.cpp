@@ -56,6 +56,18 @@ FaceModelArrays prepare_face_model_arrays(const FaceModel& m) {
   return a;
 }
 
+FaceGeometry sized_face_geometry(int32_t batch, int32_t vertex_count, bool colors) {
+  const size_t values = static_cast<size_t>(batch) * vertex_count;
+  FaceGeometry g;
+  g.batch = batch;
+  g.vertex_count = vertex_count;
+  g.canonical.resize(values * 3);
+  g.posed.resize(values * 3);
+  g.projection.resize(values * 2);
+  if (colors) g.colors.resize(values * 3);
+  return g;
+}
+
 std::vector<float> gather_landmarks(const std::vector<float>& projection, int32_t batch,
                                     int32_t vertex_count, const std::vector<int32_t>& keypoints) {
   const size_t k = keypoints.size();
@@ -96,12 +108,7 @@ class CpuFaceReconstructor final : public FaceReconstructor::Impl {
                    const FaceCamera* cameras, const FaceReconstructionOptions& options) override {
     const int32_t v = model.vertex_count;
     const int64_t rows = 3 * static_cast<int64_t>(v);
-    FaceGeometry g;
-    g.batch = batch;
-    g.vertex_count = v;
-    g.canonical.resize(static_cast<size_t>(batch) * rows);
-    g.posed.resize(g.canonical.size());
-    g.projection.resize(static_cast<size_t>(batch) * v * 2);
+    FaceGeometry g = sized_face_geometry(batch, v, options.colors);
     // canonical first holds the basis product, then is updated in place.
     cpu::face_basis_product(batch, rows, FaceCoeff::kShapeDims, coeffs + FaceCoeff::kId,
                             coeff_stride, model.shape_basis.data(), g.canonical.data());
@@ -118,7 +125,6 @@ class CpuFaceReconstructor final : public FaceReconstructor::Impl {
       std::vector<float> tri_normals(static_cast<size_t>(batch) * (model.triangle_count + 1) * 3);
       cpu::face_triangle_normals(batch, v, model.triangle_count, g.canonical.data(),
                                  model.triangles.data(), tri_normals.data());
-      g.colors.resize(static_cast<size_t>(batch) * rows);
       cpu::face_vertex_colors(p, model.triangle_count, tri_normals.data(), model.point_buf.data(),
                               coeffs, albedo.data(), g.colors.data());
     }

@@ -1,16 +1,19 @@
 // The CUDA implementation of FaceReconstructor (face_reconstruction.h): the model's arrays
 // live on the GPU from construction; each run uploads the coefficients and cameras, runs one
 // cuBLAS GEMM for the shape (and one for the texture when colours are asked for) and the
-// per-vertex kernels of kernels/cuda/face3dmm.h on the reconstructor's own stream, then
-// downloads the results. Per-run buffers grow to the largest batch seen and are reused.
+// per-vertex kernels of kernels/cuda/face3dmm.h, then downloads the results. Stream, cuBLAS
+// handle and per-run buffers are the device's context (kernels/cuda/device_context.h),
+// shared with the engine: the buffers grow to the largest batch seen and are reused.
 #if defined(P3D_WITH_CUDA)
 
 #include <cuda_runtime_api.h>
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/device_context.h"
 #include "kernels/cuda/face3dmm.h"
 #include "kernels/cuda/owners.h"
 #include "kernels/error.h"
@@ -19,30 +22,8 @@
 namespace p3d {
 namespace {
 
-using cuda::CublasHandle;
 using cuda::DeviceBuffer;
-using cuda::Stream;
-
-constexpr size_t kCublasWorkspace = size_t{4} << 20;
-
-// A device buffer that grows (never shrinks) to the largest size asked for.
-class Scratch {
- public:
-  void* get(size_t bytes) {
-    if (!buffer_ || buffer_->bytes() < bytes) {
-      buffer_.reset();
-      buffer_ = std::make_unique<DeviceBuffer>(bytes);
-    }
-    return buffer_->get();
-  }
-  template <typename T>
-  T* as(size_t count) {
-    return static_cast<T*>(get(count * sizeof(T)));
-  }
-
- private:
-  std::unique_ptr<DeviceBuffer> buffer_;
-};
+using cuda::DeviceContext;
 
 // Queues the copy on the compute stream: a plain cudaMemcpy from pageable memory runs on the
 // legacy stream and may return before its DMA lands, and our non-blocking stream does not
@@ -60,12 +41,10 @@ std::unique_ptr<DeviceBuffer> upload_vector(const std::vector<T>& host, cudaStre
 class CudaFaceReconstructor final : public FaceReconstructor::Impl {
  public:
   CudaFaceReconstructor(FaceModelArrays arrays, int device_index)
-      : device_index_(device_index), guard_(device_index) {
+      : device_index_(device_index), context_(cuda::acquire_device_context(device_index)) {
     model = std::move(arrays);
-    stream_ = std::make_unique<Stream>();
-    workspace_ = std::make_unique<DeviceBuffer>(kCublasWorkspace);
-    cublas_ = std::make_unique<CublasHandle>(stream_->get(), workspace_->get(), kCublasWorkspace);
-    const cudaStream_t s = stream_->get();
+    context_->make_current();
+    const cudaStream_t s = context_->stream();
     shape_basis_ = upload_vector(model.shape_basis, s);
     mean_centred_ = upload_vector(model.mean_centred, s);
     mean_raw_ = upload_vector(model.mean_raw, s);
@@ -77,7 +56,8 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
   }
 
   ~CudaFaceReconstructor() override {
-    P3D_CUDA_CHECK_NOTHROW(cudaStreamSynchronize(stream_->get()));
+    P3D_CUDA_CHECK_NOTHROW(cudaSetDevice(device_index_));
+    P3D_CUDA_CHECK_NOTHROW(cudaStreamSynchronize(context_->stream()));
   }
 
   Device device() const override { return Device{DeviceKind::CUDA, device_index_}; }
@@ -87,44 +67,39 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
     select_device();
     const int32_t v = model.vertex_count;
     const int64_t rows = 3 * static_cast<int64_t>(v);
-    FaceGeometry g;
-    g.batch = batch;
-    g.vertex_count = v;
-    g.canonical.resize(static_cast<size_t>(batch) * rows);
-    g.posed.resize(g.canonical.size());
-    g.projection.resize(static_cast<size_t>(batch) * v * 2);
+    FaceGeometry g = sized_face_geometry(batch, v, options.colors);
     if (batch == 0) return g;
-    cudaStream_t s = stream_->get();
+    cudaStream_t s = context_->stream();
 
-    float* d_coeffs = coeffs_.as<float>(static_cast<size_t>(batch) * coeff_stride);
-    FaceCamera* d_cameras = cameras_.as<FaceCamera>(batch);
-    float* d_canonical = canonical_.as<float>(g.canonical.size());
-    float* d_posed = posed_.as<float>(g.posed.size());
-    float* d_projection = projection_.as<float>(g.projection.size());
+    float* d_coeffs = scratch<float>("face3dmm.coeffs", static_cast<size_t>(batch) * coeff_stride);
+    FaceCamera* d_cameras = scratch<FaceCamera>("face3dmm.cameras", batch);
+    float* d_canonical = scratch<float>("face3dmm.canonical", g.canonical.size());
+    float* d_posed = scratch<float>("face3dmm.posed", g.posed.size());
+    float* d_projection = scratch<float>("face3dmm.projection", g.projection.size());
     P3D_CUDA_CHECK(cudaMemcpyAsync(d_coeffs, coeffs, sizeof(float) * batch * coeff_stride,
                                    cudaMemcpyHostToDevice, s));
     P3D_CUDA_CHECK(
         cudaMemcpyAsync(d_cameras, cameras, sizeof(FaceCamera) * batch, cudaMemcpyHostToDevice, s));
 
-    cuda::face_basis_product(cublas_->get(), batch, rows, FaceCoeff::kShapeDims,
+    cuda::face_basis_product(context_->cublas(), batch, rows, FaceCoeff::kShapeDims,
                              d_coeffs + FaceCoeff::kId, coeff_stride,
                              static_cast<const float*>(shape_basis_->get()), d_canonical);
     const FaceVertexParams p{batch, v, coeff_stride};
     cuda::face_vertices(p, d_canonical, static_cast<const float*>(mean_centred_->get()), d_coeffs,
                         d_cameras, d_canonical, d_posed, d_projection, s);
     if (options.colors) {
-      float* d_albedo = albedo_.as<float>(static_cast<size_t>(batch) * rows);
-      float* d_tri =
-          tri_normals_.as<float>(static_cast<size_t>(batch) * (model.triangle_count + 1) * 3);
-      float* d_colors = colors_.as<float>(static_cast<size_t>(batch) * rows);
+      float* d_albedo = scratch<float>("face3dmm.albedo", static_cast<size_t>(batch) * rows);
+      float* d_tri = scratch<float>("face3dmm.tri_normals",
+                                    static_cast<size_t>(batch) * (model.triangle_count + 1) * 3);
+      float* d_colors = scratch<float>("face3dmm.colors", static_cast<size_t>(batch) * rows);
       // albedo = meantex (broadcast over the batch) + texBase · tex, as beta = 1 GEMMs would;
       // copy the mean into each row, then accumulate the product.
       for (int32_t b = 0; b < batch; ++b)
         P3D_CUDA_CHECK(cudaMemcpyAsync(d_albedo + b * rows, mean_tex_->get(), sizeof(float) * rows,
                                        cudaMemcpyDeviceToDevice, s));
       const float alpha = 1.f, beta = 1.f;
-      P3D_CUBLAS_CHECK(cublasSgemm(cublas_->get(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows),
-                                   batch, FaceModel::kTexDims, &alpha,
+      P3D_CUBLAS_CHECK(cublasSgemm(context_->cublas(), CUBLAS_OP_T, CUBLAS_OP_N,
+                                   static_cast<int>(rows), batch, FaceModel::kTexDims, &alpha,
                                    static_cast<const float*>(tex_basis_->get()),
                                    FaceModel::kTexDims, d_coeffs + FaceCoeff::kTex, coeff_stride,
                                    &beta, d_albedo, static_cast<int>(rows)));
@@ -133,7 +108,6 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
       cuda::face_vertex_colors(p, model.triangle_count, d_tri,
                                static_cast<const int32_t*>(point_buf_->get()), d_coeffs, d_albedo,
                                d_colors, s);
-      g.colors.resize(static_cast<size_t>(batch) * rows);
       P3D_CUDA_CHECK(cudaMemcpyAsync(g.colors.data(), d_colors, sizeof(float) * g.colors.size(),
                                      cudaMemcpyDeviceToHost, s));
     }
@@ -154,10 +128,10 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
     const int32_t v = model.vertex_count;
     std::vector<float> out(static_cast<size_t>(batch) * v * 2);
     if (batch == 0) return out;
-    cudaStream_t s = stream_->get();
-    float* d_points = posed_.as<float>(static_cast<size_t>(batch) * v * 3);
-    FaceCamera* d_cameras = cameras_.as<FaceCamera>(batch);
-    float* d_out = projection_.as<float>(out.size());
+    cudaStream_t s = context_->stream();
+    float* d_points = scratch<float>("face3dmm.posed", static_cast<size_t>(batch) * v * 3);
+    FaceCamera* d_cameras = scratch<FaceCamera>("face3dmm.cameras", batch);
+    float* d_out = scratch<float>("face3dmm.projection", out.size());
     P3D_CUDA_CHECK(cudaMemcpyAsync(d_points, points, sizeof(float) * batch * v * 3,
                                    cudaMemcpyHostToDevice, s));
     P3D_CUDA_CHECK(
@@ -174,10 +148,11 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
     const int32_t v = model.vertex_count;
     std::vector<double> out(static_cast<size_t>(batch) * 8);
     if (batch == 0) return out;
-    cudaStream_t s = stream_->get();
-    float* d_projection = projection_.as<float>(static_cast<size_t>(batch) * v * 2);
-    double* d_moments = moments_.as<double>(out.size());
-    double* d_partials = moment_partials_.as<double>(cuda::face_pos_moments_partials(batch, v));
+    cudaStream_t s = context_->stream();
+    float* d_projection = scratch<float>("face3dmm.projection", static_cast<size_t>(batch) * v * 2);
+    double* d_moments = scratch<double>("face3dmm.moments", out.size());
+    double* d_partials =
+        scratch<double>("face3dmm.moment_partials", cuda::face_pos_moments_partials(batch, v));
     P3D_CUDA_CHECK(cudaMemcpyAsync(d_projection, projection, sizeof(float) * batch * v * 2,
                                    cudaMemcpyHostToDevice, s));
     cuda::face_pos_moments(batch, v, d_projection, static_cast<const float*>(mean_raw_->get()),
@@ -189,21 +164,18 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
   }
 
  private:
-  // Makes the reconstructor's device current (before any allocation or launch).
-  struct DeviceGuard {
-    explicit DeviceGuard(int index) { P3D_CUDA_CHECK(cudaSetDevice(index)); }
-  };
-  void select_device() { P3D_CUDA_CHECK(cudaSetDevice(device_index_)); }
+  void select_device() { context_->make_current(); }
+
+  // Per-run device memory in the context's reusable buffers (grown once, then reused).
+  template <typename T>
+  T* scratch(std::string_view slot, size_t count) {
+    return context_->buffer_as<T>(slot, count);
+  }
 
   int device_index_;
-  DeviceGuard guard_;
-  std::unique_ptr<Stream> stream_;
-  std::unique_ptr<DeviceBuffer> workspace_;
-  std::unique_ptr<CublasHandle> cublas_;
+  std::shared_ptr<DeviceContext> context_;  // the stream, cuBLAS and scratch memory
   std::unique_ptr<DeviceBuffer> shape_basis_, mean_centred_, mean_raw_, tex_basis_, mean_tex_,
       triangles_, point_buf_;
-  Scratch coeffs_, cameras_, canonical_, posed_, projection_, albedo_, tri_normals_, colors_,
-      moments_, moment_partials_;
 };
 
 }  // namespace

@@ -42,6 +42,11 @@ std::unique_ptr<FaceReconstructor::Impl> make_cuda_face_reconstructor(FaceModelA
                                                                       int device_index);
 #endif
 
+// What both implementations' run() starts from: the result for `batch` faces of
+// `vertex_count` vertices with canonical and posed ([N, V, 3]), projection ([N, V, 2]) and,
+// when asked for, colors ([N, V, 3]) sized but not yet filled.
+FaceGeometry sized_face_geometry(int32_t batch, int32_t vertex_count, bool colors);
+
 // Gathers [batch, 68, 2] landmarks from a [batch, V, 2] projection.
 std::vector<float> gather_landmarks(const std::vector<float>& projection, int32_t batch,
                                     int32_t vertex_count, const std::vector<int32_t>& keypoints);

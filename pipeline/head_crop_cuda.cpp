@@ -1,16 +1,18 @@
 // The CUDA path of cut_head_crops (head_crop.h): the batch's photos and masks are packed
 // into one upload each, every window is cut by one launch per image kind
 // (kernels/cuda/crop_resample.h, the same per-pixel functions as the CPU loop), and the
-// crops come back to the host.
+// crops come back to the host. Stream and buffers are the device's context
+// (kernels/cuda/device_context.h): grown on the first batch, reused by the next.
 #if defined(P3D_WITH_CUDA)
 
 #include <cuda_runtime_api.h>
 
+#include <memory>
 #include <vector>
 
-#include "engine/cuda/cuda_owners.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/crop_resample.h"
+#include "kernels/cuda/device_context.h"
 #include "kernels/error.h"
 #include "pipeline/head_crop.h"
 
@@ -19,9 +21,8 @@ namespace p3d {
 HeadCropImages cut_head_crops_cuda(const std::vector<HeadCrop>& crops,
                                    const std::vector<ImageU8View>& photos,
                                    const std::vector<ImageU8View>& masks, int device_index) {
-  using cuda_backend::DeviceBuffer;
-  using cuda_backend::Stream;
-  P3D_CUDA_CHECK(cudaSetDevice(device_index));
+  const std::shared_ptr<cuda::DeviceContext> context = cuda::acquire_device_context(device_index);
+  context->make_current();
   const int32_t n = static_cast<int32_t>(crops.size());
   HeadCropImages out;
   if (n == 0) return out;
@@ -44,37 +45,36 @@ HeadCropImages cut_head_crops_cuda(const std::vector<HeadCrop>& crops,
     mask_bytes += static_cast<size_t>(masks[b].width) * masks[b].height;
   }
 
-  Stream stream;
-  DeviceBuffer d_photos(photo_bytes), d_masks(mask_bytes);
-  DeviceBuffer d_items(sizeof(CropResampleParams) * 2 * n);
-  DeviceBuffer d_out_photos(n * plane * channels), d_out_masks(n * plane);
-  auto* items = static_cast<CropResampleParams*>(d_items.get());
+  cuda::DeviceContext& c = *context;
+  const cudaStream_t stream = c.stream();
+  uint8_t* d_photos = c.buffer_as<uint8_t>("crop.photos", photo_bytes);
+  uint8_t* d_masks = c.buffer_as<uint8_t>("crop.masks", mask_bytes);
+  auto* items = c.buffer_as<CropResampleParams>("crop.items", 2 * static_cast<size_t>(n));
+  uint8_t* d_out_photos = c.buffer_as<uint8_t>("crop.out_photos", n * plane * channels);
+  uint8_t* d_out_masks = c.buffer_as<uint8_t>("crop.out_masks", n * plane);
   for (int32_t b = 0; b < n; ++b) {
     const size_t pb = static_cast<size_t>(photos[b].width) * photos[b].height * channels;
     const size_t mb = static_cast<size_t>(masks[b].width) * masks[b].height;
-    P3D_CUDA_CHECK(
-        cudaMemcpyAsync(static_cast<uint8_t*>(d_photos.get()) + photo_items[b].src_offset,
-                        photos[b].data, pb, cudaMemcpyHostToDevice, stream.get()));
-    P3D_CUDA_CHECK(cudaMemcpyAsync(static_cast<uint8_t*>(d_masks.get()) + mask_items[b].src_offset,
-                                   masks[b].data, mb, cudaMemcpyHostToDevice, stream.get()));
+    P3D_CUDA_CHECK(cudaMemcpyAsync(d_photos + photo_items[b].src_offset, photos[b].data, pb,
+                                   cudaMemcpyHostToDevice, stream));
+    P3D_CUDA_CHECK(cudaMemcpyAsync(d_masks + mask_items[b].src_offset, masks[b].data, mb,
+                                   cudaMemcpyHostToDevice, stream));
   }
   P3D_CUDA_CHECK(cudaMemcpyAsync(items, photo_items.data(), sizeof(CropResampleParams) * n,
-                                 cudaMemcpyHostToDevice, stream.get()));
+                                 cudaMemcpyHostToDevice, stream));
   P3D_CUDA_CHECK(cudaMemcpyAsync(items + n, mask_items.data(), sizeof(CropResampleParams) * n,
-                                 cudaMemcpyHostToDevice, stream.get()));
+                                 cudaMemcpyHostToDevice, stream));
   cuda::crop_resample_cubic(CropBatchParams{n, kHeadCropSize, kHeadCropSize, channels}, items,
-                            static_cast<const uint8_t*>(d_photos.get()),
-                            static_cast<uint8_t*>(d_out_photos.get()), stream.get());
+                            d_photos, d_out_photos, stream);
   cuda::crop_resample_nearest(CropBatchParams{n, kHeadCropSize, kHeadCropSize, 1}, items + n,
-                              static_cast<const uint8_t*>(d_masks.get()),
-                              static_cast<uint8_t*>(d_out_masks.get()), stream.get());
+                              d_masks, d_out_masks, stream);
   out.photos.resize(n * plane * channels);
   out.masks.resize(n * plane);
-  P3D_CUDA_CHECK(cudaMemcpyAsync(out.photos.data(), d_out_photos.get(), out.photos.size(),
-                                 cudaMemcpyDeviceToHost, stream.get()));
-  P3D_CUDA_CHECK(cudaMemcpyAsync(out.masks.data(), d_out_masks.get(), out.masks.size(),
-                                 cudaMemcpyDeviceToHost, stream.get()));
-  P3D_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
+  P3D_CUDA_CHECK(cudaMemcpyAsync(out.photos.data(), d_out_photos, out.photos.size(),
+                                 cudaMemcpyDeviceToHost, stream));
+  P3D_CUDA_CHECK(cudaMemcpyAsync(out.masks.data(), d_out_masks, out.masks.size(),
+                                 cudaMemcpyDeviceToHost, stream));
+  P3D_CUDA_CHECK(cudaStreamSynchronize(stream));
   return out;
 }
 

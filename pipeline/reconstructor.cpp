@@ -1,5 +1,8 @@
 // Reconstructor (reconstructor.h): the stages in order, batch by batch, with one bad
-// portrait isolated by rerunning its batch's stage item by item.
+// portrait isolated by rerunning its batch's stage item by item. On CUDA it holds the
+// device's context (kernels/cuda/device_context.h) for its lifetime, so the engine's backend
+// and every pipeline unit it calls share one stream, one set of handles and one set of
+// reusable buffers: after the first batch at full size, a batch creates and allocates nothing.
 #include "pipeline/reconstructor.h"
 
 #include <algorithm>
@@ -11,6 +14,10 @@
 #include "kernels/face3dmm.h"
 #include "pipeline/depth_network.h"
 #include "pipeline/face_network.h"
+
+#if defined(P3D_WITH_CUDA)
+#include "kernels/cuda/device_context.h"
+#endif
 
 namespace p3d {
 namespace {
@@ -56,6 +63,10 @@ struct Reconstructor::Impl {
   ReconstructorOptions options;
   FaceModel model;
   AlignmentReference reference;
+#if defined(P3D_WITH_CUDA)
+  // Declared before everything that uses it, so it goes last.
+  std::shared_ptr<cuda::DeviceContext> device_context;
+#endif
   std::unique_ptr<Backend> backend;
   std::unique_ptr<FaceNetwork> rnet;
   std::unique_ptr<DepthNetwork> depth_net;
@@ -76,8 +87,12 @@ Reconstructor::Reconstructor(const ReconstructorOptions& o) : impl_(std::make_un
   }
   m.model = load_face_model(o.face_model_dir);
   m.reference = AlignmentReference::from_points(m.model.similarity_lm3d.data());
-  m.backend = o.device.kind == DeviceKind::CUDA ? make_cuda_backend(o.device.index)
-                                                : make_cpu_backend(o.threads);
+#if defined(P3D_WITH_CUDA)
+  if (o.device.kind == DeviceKind::CUDA)
+    m.device_context = cuda::acquire_device_context(o.device.index);
+#endif
+  m.backend = o.device.kind == DeviceKind::CUDA ? make_cuda_backend(o.device.index, o.precision)
+                                                : make_cpu_backend(o.threads, o.precision);
   m.rnet = std::make_unique<FaceNetwork>(o.rnet_path, *m.backend, o.max_batch);
   m.face_stage = std::make_unique<FaceStage>(m.model, o.device, o.face_colors);
   if (!o.stop_after_face) {

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/precision.h"
 #include "engine/tensor.h"
 #include "pipeline/alignment.h"
 #include "pipeline/face_mesh.h"
@@ -37,13 +38,16 @@
 namespace p3d {
 
 struct ReconstructorOptions {
-  std::string rnet_path;         // model_mask3_white_light.pb (or a stand-in)
-  std::string depth_net_path;    // depth_net.pb; may stay empty when stop_after_face
-  std::string face_model_dir;    // BFM_model_front.mat, similarity_Lm3D_all.mat, center.mat,
-                                 // border_index.mat
-  Device device;                 // CPU, or {DeviceKind::CUDA, i}
-  int max_batch = 8;             // portraits per network run; longer inputs are split
-  int threads = 0;               // CPU threads of the engine (0: all)
+  std::string rnet_path;       // model_mask3_white_light.pb (or a stand-in)
+  std::string depth_net_path;  // depth_net.pb; may stay empty when stop_after_face
+  std::string face_model_dir;  // BFM_model_front.mat, similarity_Lm3D_all.mat, center.mat,
+                               // border_index.mat
+  Device device;               // CPU, or {DeviceKind::CUDA, i}
+  int max_batch = 8;           // portraits per network run; longer inputs are split
+  int threads = 0;             // CPU threads of the engine (0: all)
+  // Convs and matmuls of both networks (engine/precision.h): TF32 / FP16 use tensor cores
+  // on CUDA and emulate their rounding on the CPU. FP32 is the reference.
+  Precision precision = Precision::FP32;
   bool stop_after_face = false;  // steps 1-5 only (no masks, depth or mesh)
   // Debugging stand-in networks: scales (or, with 0, zeroes) the R-Net's coefficients
   // before the face is built. 1 = off.

@@ -1,9 +1,8 @@
 // render_depth_and_mask: builds the per-portrait cameras and the 10 - z attribute on the
 // host, runs the rasterizer (kernels/cpu/rasterizer.h or kernels/cuda/rasterizer.h) with
 // background -1, then applies phong_shader's two rules: mask = attribute >= 0, depth =
-// attribute where masked, else 0. The CUDA path owns its stream and buffers for the call
-// (engine/cuda/cuda_owners.h); it is a convenience for the stage tests and the CLI, not the
-// steady-state path, which will keep the buffers in the pipeline's arena.
+// attribute where masked, else 0. The CUDA path is in render_cuda.cpp (the device
+// context's stream and reusable buffers).
 #include "pipeline/render.h"
 
 #include <algorithm>
@@ -15,13 +14,15 @@
 #include "kernels/cpu/rasterizer.h"
 #include "kernels/error.h"
 
+namespace p3d {
+
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/cuda_owners.h"
-#include "kernels/cuda/check.h"
-#include "kernels/cuda/rasterizer.h"
+void rasterize_attribute_cuda(const RasterizeParams& p, const float* vertices,
+                              const int32_t* triangles, const std::vector<float>& cameras,
+                              const std::vector<float>& attributes, std::vector<float>& rendered,
+                              int device_index);
 #endif
 
-namespace p3d {
 namespace {
 
 // Background of the attribute: rasterize_triangles is called with [-1] * channels, so an
@@ -47,40 +48,6 @@ void render_on_cpu(const DepthRenderInput& input, HostBuffers& b) {
   out.attributes = b.rendered.data();
   cpu::rasterize_triangles(cpu::ThreadPool::global(), b.params, in, out, aligned);
 }
-
-#if defined(P3D_WITH_CUDA)
-void upload(const cuda_backend::DeviceBuffer& dst, const void* src, size_t bytes,
-            cudaStream_t stream) {
-  if (bytes > 0)
-    P3D_CUDA_CHECK(cudaMemcpyAsync(dst.get(), src, bytes, cudaMemcpyHostToDevice, stream));
-}
-
-void render_on_cuda(const DepthRenderInput& input, HostBuffers& b) {
-  const RasterizeParams& p = b.params;
-  const size_t vertex_bytes = static_cast<size_t>(p.batch) * p.vertex_count * 3 * sizeof(float);
-  const size_t triangle_bytes = static_cast<size_t>(p.triangle_count) * 3 * sizeof(int32_t);
-  cuda_backend::Stream stream;
-  cuda_backend::DeviceBuffer vertices(vertex_bytes), triangles(triangle_bytes),
-      cameras(b.cameras.size() * sizeof(float)), attributes(b.attributes.size() * sizeof(float)),
-      rendered(b.rendered.size() * sizeof(float)), workspace(rasterize_workspace_bytes(p));
-  upload(vertices, input.vertices, vertex_bytes, stream.get());
-  upload(triangles, input.triangles, triangle_bytes, stream.get());
-  upload(cameras, b.cameras.data(), b.cameras.size() * sizeof(float), stream.get());
-  upload(attributes, b.attributes.data(), b.attributes.size() * sizeof(float), stream.get());
-  RasterizeInputs in;
-  in.vertices = static_cast<const float*>(vertices.get());
-  in.cameras = static_cast<const float*>(cameras.get());
-  in.triangles = static_cast<const int32_t*>(triangles.get());
-  in.attributes = static_cast<const float*>(attributes.get());
-  RasterizeOutputs out;
-  out.attributes = static_cast<float*>(rendered.get());
-  cuda::rasterize_triangles(p, in, out, workspace.get(), stream.get());
-  P3D_CUDA_CHECK(cudaMemcpyAsync(b.rendered.data(), rendered.get(),
-                                 b.rendered.size() * sizeof(float), cudaMemcpyDeviceToHost,
-                                 stream.get()));
-  P3D_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
-}
-#endif
 
 }  // namespace
 
@@ -136,7 +103,8 @@ DepthAndMask render_depth_and_mask(const DepthRenderInput& input, DeviceKind dev
     std::string reason;
     if (!cuda_available(&reason)) P3D_THROW("render_depth_and_mask on CUDA: ", reason);
 #if defined(P3D_WITH_CUDA)
-    render_on_cuda(input, b);
+    rasterize_attribute_cuda(p, input.vertices, input.triangles, b.cameras, b.attributes,
+                             b.rendered, 0);
 #endif
   } else {
     render_on_cpu(input, b);

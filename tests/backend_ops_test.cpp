@@ -7,8 +7,7 @@
 // that outputs hold no NaN/Inf. A few self-tests pin down the harness and the references
 // themselves (known values, the conv / conv-transpose adjoint identity, fault injection).
 //
-// P3D_TEST_THREADS sets the CPU backend's thread count (default 3: an odd split of the work
-// exercises uneven partitions even on a 2-core machine).
+// P3D_TEST_THREADS sets the CPU backend's thread count (tests/support/agreement.h).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,6 +18,7 @@
 #include <set>
 
 #include "engine/backend.h"
+#include "tests/support/agreement.h"
 #include "tests/support/compare.h"
 #include "tests/support/naive_reference.h"
 #include "tests/support/op_cases.h"
@@ -27,75 +27,10 @@
 namespace p3d::test {
 namespace {
 
-int cpu_threads() {
-  const char* env = std::getenv("P3D_TEST_THREADS");
-  return env ? std::atoi(env) : 3;
-}
-
-Backend& cpu_backend() {
-  static const std::unique_ptr<Backend> backend = make_cpu_backend(cpu_threads());
-  return *backend;
-}
-
-// The CUDA backend, or null with `reason` set.
-Backend* cuda_backend(std::string* reason) {
-  static std::string why;
-  static const std::unique_ptr<Backend> backend =
-      cuda_available(&why) ? make_cuda_backend(0) : std::unique_ptr<Backend>();
-  if (!backend && reason) *reason = why;
-  return backend.get();
-}
-
-struct CaseParam {
-  const OpCase* c;
-};
-void PrintTo(const CaseParam& p, std::ostream* os) { *os << "\"" << p.c->name << "\""; }
-
-std::vector<CaseParam> all_cases() {
-  std::vector<CaseParam> params;
-  for (const OpCase& c : test_cases()) params.push_back({&c});
-  return params;
-}
-
-std::string param_name(const ::testing::TestParamInfo<CaseParam>& info) {
-  return identifier(info.param.c->name);
-}
-
-// Runs a case, turning an exception into a test failure that names the case.
-bool run_or_fail(const OpCase& c, Backend& backend, const std::vector<Tensor>& inputs,
-                 CaseRun& run) {
-  try {
-    run = run_case(c, backend, inputs);
-    return true;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << c.name << ": backend " << backend.name() << " threw: " << e.what();
-    return false;
-  }
-}
-
-// Guards, unchanged inputs, no NaN/Inf (unless the case expects them).
-void expect_sound(const OpCase& c, const CaseRun& run, const Backend& backend) {
-  for (const std::string& problem : run.problems)
-    ADD_FAILURE() << c.name << " on " << backend.name() << ": " << problem;
-  if (!c.expect_nonfinite) {
-    const NonFinite bad = find_nonfinite(run.output);
-    EXPECT_EQ(bad.count, 0) << c.name << " on " << backend.name() << ": " << bad.count
-                            << " NaN/Inf outputs, the first at flat index " << bad.first_index
-                            << " (= " << bad.first_value << ")";
-  }
-}
-
-// `tested` against `reference` (the CPU backend) with the case's vs_cpu tolerance.
-void expect_backends_agree(const OpCase& c, Backend& tested, Backend& reference) {
-  const std::vector<Tensor> inputs = make_inputs(c);
-  CaseRun reference_run, tested_run;
-  if (!run_or_fail(c, reference, inputs, reference_run)) return;
-  if (!run_or_fail(c, tested, inputs, tested_run)) return;
-  expect_sound(c, tested_run, tested);
-  const Comparison cmp = compare(tested_run.output, reference_run.output, c.vs_cpu);
-  EXPECT_TRUE(cmp.ok) << "case: " << c.name << "\n"
-                      << tested.name() << " vs " << reference.name() << ": " << cmp.describe();
-}
+Backend& cpu_backend() { return agreement_cpu_backend(); }
+Backend* cuda_backend(std::string* reason) { return agreement_cuda_backend(reason); }
+std::vector<CaseParam> all_cases() { return case_params(test_cases()); }
+const auto param_name = case_param_name;
 
 // ---- the two agreement suites ----------------------------------------------------------
 
@@ -426,6 +361,7 @@ class FaultyBackend final : public Backend {
   }
   void slice(const SliceParams& p, const void* x, void* y) override { in_.slice(p, x, y); }
   void resize(const ResizeParams& p, const float* x, float* y) override { in_.resize(p, x, y); }
+  void custom(const CustomAttrs& op, const CustomCall& call) override { in_.custom(op, call); }
 
  private:
   Backend& in_;

@@ -30,6 +30,7 @@
 #include "pipeline/landmarks.h"
 #include "tests/cli_runner.h"
 #include "tests/cli_seed_workspace.h"
+#include "tests/support/test_images.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -120,26 +121,7 @@ void write_png16(const fs::path& path, const ImageU8& bgr) {
   std::ofstream(path, std::ios::binary) << png;
 }
 
-ImageU8 shrink(const ImageU8& photo, int f) {
-  ImageU8 small;
-  small.width = photo.width / f;
-  small.height = photo.height / f;
-  small.channels = 3;
-  small.pixels.resize(static_cast<size_t>(small.width) * small.height * 3);
-  for (int y = 0; y < small.height; ++y)
-    for (int x = 0; x < small.width; ++x)
-      for (int c = 0; c < 3; ++c) {
-        int sum = 0;
-        for (int dy = 0; dy < f; ++dy)
-          for (int dx = 0; dx < f; ++dx)
-            sum +=
-                photo
-                    .pixels[((static_cast<size_t>(y) * f + dy) * photo.width + x * f + dx) * 3 + c];
-        small.pixels[(static_cast<size_t>(y) * small.width + x) * 3 + c] =
-            static_cast<uint8_t>((sum + f * f / 2) / (f * f));
-      }
-  return small;
-}
+using test::box_shrink;
 
 // ---- fixture -------------------------------------------------------------------------------
 
@@ -289,7 +271,7 @@ TEST_F(BarePhotoRun, BadPhotosAreNamedAndTheBatchGoesOn) {
     FaceLandmarker detector;
     const DetectedFace face = detector.detect(photo);
     const int f = static_cast<int>(std::ceil(face.box.width() / (0.8 * kMinFaceSize)));
-    write_png((in / "small.png").string(), shrink(photo, f));
+    write_png((in / "small.png").string(), box_shrink(photo, f));
   }
   {
     std::ifstream src(source, std::ios::binary);

@@ -20,6 +20,7 @@
 #include "pipeline/mat_record.h"
 #include "tests/cli_runner.h"
 #include "tests/cli_seed_workspace.h"
+#include "tests/support/test_files.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -29,21 +30,9 @@ namespace fs = std::filesystem;
 using test::quote;
 using test::run_cli;
 
-std::vector<uint8_t> read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
-}
-
-void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-}
-
-std::vector<uint8_t> head(const std::vector<uint8_t>& bytes, size_t n) {
-  return std::vector<uint8_t>(bytes.begin(), bytes.begin() + std::min(n, bytes.size()));
-}
+using test::first_bytes;
+using test::read_bytes;
+using test::write_bytes;
 
 // One damaged portrait: its name and what the report must say about it.
 struct Damaged {
@@ -108,15 +97,15 @@ TEST(CliDamagedInputs, GoodOutputsUnchangedAndDamagedNamed) {
     write_bytes(mixed_in / (name + ".mat"), mat);
     damaged.push_back({name, reason});
   };
-  add("zz_mat_half", a_jpeg, a_landmarks, head(a_mat, a_mat.size() / 2), "truncated");
-  add("zz_mat_300", a_jpeg, a_landmarks, head(a_mat, 300), "truncated");
-  add("zz_mat_90pc", a_jpeg, a_landmarks, head(a_mat, a_mat.size() * 9 / 10), "truncated");
+  add("zz_mat_half", a_jpeg, a_landmarks, first_bytes(a_mat, a_mat.size() / 2), "truncated");
+  add("zz_mat_300", a_jpeg, a_landmarks, first_bytes(a_mat, 300), "truncated");
+  add("zz_mat_90pc", a_jpeg, a_landmarks, first_bytes(a_mat, a_mat.size() * 9 / 10), "truncated");
   {
     std::vector<uint8_t> flipped = a_mat;
     flipped[flipped.size() / 2] ^= 0x5A;  // inside the compressed mask
     add("zz_mat_flipped", a_jpeg, a_landmarks, flipped, "zz_mat_flipped.mat");
   }
-  add("zz_jpeg_half", head(a_jpeg, a_jpeg.size() / 2), a_landmarks, a_mat, "truncated");
+  add("zz_jpeg_half", first_bytes(a_jpeg, a_jpeg.size() / 2), a_landmarks, a_mat, "truncated");
   {
     const std::string text = "this is not a photo\n";
     add("zz_jpeg_text", std::vector<uint8_t>(text.begin(), text.end()), a_landmarks, a_mat,

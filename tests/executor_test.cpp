@@ -19,23 +19,13 @@
 #include "engine/pass.h"
 #include "engine/resnet50.h"
 #include "kernels/error.h"
+#include "tests/support/test_tensors.h"
 
 namespace p3d {
 namespace {
 
-Backend& cpu() {
-  static const std::unique_ptr<Backend> backend = make_cpu_backend(2);
-  return *backend;
-}
-
-Tensor random_tensor(const Shape& shape, uint32_t seed, float lo = -1.f, float hi = 1.f) {
-  Tensor t = Tensor::empty(shape, DType::F32);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = dist(rng);
-  return t;
-}
+Backend& cpu() { return test::cpu_backend_with(2); }
+using test::random_tensor;
 
 ExecutorOptions unoptimized() {
   ExecutorOptions o;
@@ -43,17 +33,7 @@ ExecutorOptions unoptimized() {
   return o;
 }
 
-// max |got - want| / (1 + max |want|)
-double relative_error(const Tensor& got, const Tensor& want) {
-  EXPECT_EQ(got.shape(), want.shape());
-  double scale = 0, worst = 0;
-  for (int64_t i = 0; i < want.numel(); ++i)
-    scale = std::max(scale, std::fabs(double(want.data<float>()[i])));
-  for (int64_t i = 0; i < want.numel(); ++i)
-    worst =
-        std::max(worst, std::fabs(double(got.data<float>()[i]) - double(want.data<float>()[i])));
-  return worst / (1 + scale);
-}
+using test::relative_error;  // infinite when the shapes differ
 
 template <typename F>
 void expect_error(F&& f, std::initializer_list<const char*> parts) {
@@ -199,6 +179,7 @@ class CountingBackend final : public Backend {
   }
   void slice(const SliceParams& p, const void* x, void* y) override { inner_.slice(p, x, y); }
   void resize(const ResizeParams& p, const float* x, float* y) override { inner_.resize(p, x, y); }
+  void custom(const CustomAttrs& op, const CustomCall& call) override { inner_.custom(op, call); }
 
  private:
   Backend& inner_;

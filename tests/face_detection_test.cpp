@@ -26,6 +26,7 @@
 #include "pipeline/alignment.h"
 #include "pipeline/image_io.h"
 #include "pipeline/landmarks.h"
+#include "tests/support/test_images.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -229,23 +230,7 @@ TEST(FaceDetectionSeeds, ShrunkFaceIsTooSmall) {
   const DetectedFace full = detector.detect(photo);
   // Shrink (box average) so the face box becomes about 0.8 of the minimum.
   const int f = static_cast<int>(std::ceil(full.box.width() / (0.8 * kMinFaceSize)));
-  ImageU8 small;
-  small.width = photo.width / f;
-  small.height = photo.height / f;
-  small.channels = 3;
-  small.pixels.resize(static_cast<size_t>(small.width) * small.height * 3);
-  for (int y = 0; y < small.height; ++y)
-    for (int x = 0; x < small.width; ++x)
-      for (int c = 0; c < 3; ++c) {
-        int sum = 0;
-        for (int dy = 0; dy < f; ++dy)
-          for (int dx = 0; dx < f; ++dx)
-            sum +=
-                photo
-                    .pixels[((static_cast<size_t>(y) * f + dy) * photo.width + x * f + dx) * 3 + c];
-        small.pixels[(static_cast<size_t>(y) * small.width + x) * 3 + c] =
-            static_cast<uint8_t>((sum + f * f / 2) / (f * f));
-      }
+  const ImageU8 small = test::box_shrink(photo, f);
   const std::string msg = expect_throw([&] { detector.detect(small); });
   EXPECT_NE(msg.find("too small"), std::string::npos) << msg;
   EXPECT_NE(msg.find("minimum is " + std::to_string(kMinFaceSize) + " px"), std::string::npos)

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <string>
 
+#include "engine/op_registry.h"
 #include "kernels/error.h"
 
 namespace p3d {
@@ -194,9 +195,14 @@ TEST(GraphBuilder, ReduceAndBatchNorm) {
                {"'r' (Reduce)", "axis 4 out of range", "[2,5,6,8]"});
   expect_error([&] { g.reduce(x, ReduceAttrs{}.over({1, -3}), "r2"); }, {"'r2'", "twice"});
   Value c8 = g.constant(zeros({8})), c7 = g.constant(zeros({7}), "var7");
-  EXPECT_EQ(g.shape(g.batch_norm(x, c8, c8, c8, c8, 1e-3f)), (Shape{2, 5, 6, 8}));
-  expect_error([&] { g.batch_norm(x, c8, c8, c8, c7, 1e-3f, "bn"); },
+  const BatchNormInputs stats = BatchNormInputs{}.scale(c8).offset(c8).moving_mean(c8);
+  EXPECT_EQ(g.shape(g.batch_norm(x, BatchNormInputs(stats).moving_variance(c8))),
+            (Shape{2, 5, 6, 8}));
+  expect_error([&] { g.batch_norm(x, BatchNormInputs(stats).moving_variance(c7), 1e-3f, "bn"); },
                {"'bn' (BatchNorm)", "variance 'var7'", "[7]", "expected [8]"});
+  // A statistic left out is named, not read as some other input.
+  expect_error([&] { g.batch_norm(x, stats, 1e-3f, "bn2"); },
+               {"batch_norm 'bn2'", "no variance (moving_variance)"});
 }
 
 TEST(GraphBuilder, ElementwiseAndBroadcast) {
@@ -365,6 +371,35 @@ TEST(Graph, DumpAndCounts) {
   const std::vector<int> uses = g.use_counts();
   EXPECT_EQ(uses[static_cast<size_t>(y.id)], 1);
   EXPECT_TRUE(g.is_output(g.at("act").id));
+}
+
+TEST(Graph, ChannelsIsTheLastDim) {
+  Graph g;
+  EXPECT_EQ(g.channels(g.input("img", {2, 8, 8, 3})), 3);
+  EXPECT_EQ(g.channels(g.input("rows", {5, 7})), 7);
+  expect_error([&] { g.channels(g.scalar(1.f, "s")); }, {"node 's'", "scalar", "no channel axis"});
+}
+
+TEST(OpTable, OneEntryPerKindInOrder) {
+  // Every OpKind's entry is its own (op_info checks the order) and has what every op needs;
+  // an op with a backend call also lowers, and the views (no call) are marked.
+  for (int k = 0; k <= static_cast<int>(OpKind::Custom); ++k) {
+    const OpInfo& info = op_info(static_cast<OpKind>(k));
+    EXPECT_EQ(static_cast<int>(info.kind), k);
+    ASSERT_NE(info.name, nullptr);
+    EXPECT_STREQ(op_name(info.kind), info.name);
+    EXPECT_NE(info.infer, nullptr) << info.name;
+    EXPECT_NE(info.describe, nullptr) << info.name;
+    EXPECT_EQ(info.lower == nullptr, info.run == nullptr) << info.name;
+    if (info.is_view) {
+      EXPECT_EQ(info.run, nullptr) << info.name;
+    }
+    // Packing a filter comes with its workspace and plan hooks.
+    EXPECT_EQ(info.pack_filter == nullptr, info.workspace == nullptr) << info.name;
+  }
+  EXPECT_TRUE(is_view_op(OpKind::Reshape));
+  EXPECT_FALSE(is_view_op(OpKind::Resize));
+  expect_error([] { op_info(static_cast<OpKind>(99)); }, {"unknown op kind 99"});
 }
 
 }  // namespace

@@ -32,6 +32,7 @@
 #include "pipeline/head_masks.h"
 #include "pipeline/image_io.h"
 #include "tests/support/require_cuda.h"
+#include "tests/support/test_files.h"
 
 #if defined(P3D_WITH_CUDA)
 #include "kernels/cuda/check.h"
@@ -425,14 +426,7 @@ TEST(HeadMaskPixels, RingIsTheDilationMinusTheMaskInsideTheImage) {
 
 // ---- bad input --------------------------------------------------------------------------------
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 TEST(HeadMasksErrors, BadInputsNameTheProblem) {
   std::vector<uint8_t> labels(2 * kPlane, 1);

@@ -28,6 +28,7 @@
 #include "importer/npy.h"
 #include "kernels/error.h"
 #include "tests/alignment_fixture.h"
+#include "tests/support/test_files.h"
 
 namespace p3d {
 namespace {
@@ -64,14 +65,7 @@ ImageU8 pattern(int32_t w, int32_t h, int32_t channels) {
   return img;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST_F(ImageIo, PngRoundTripKeepsBgr) {
   const ImageU8 img = pattern(37, 23, 3);

@@ -33,18 +33,13 @@
 #include "importer/tf_fixture.h"
 #include "importer/tf_importer.h"
 #include "tests/support/require_cuda.h"
+#include "tests/support/test_tensors.h"
+#include "tests/test_paths.h"
 
 namespace p3d {
 namespace {
 
-std::string source_dir() {
-  if (const char* env = std::getenv("P3D_SOURCE_DIR")) return env;
-#ifdef P3D_DEFAULT_SOURCE_DIR
-  return P3D_DEFAULT_SOURCE_DIR;
-#else
-  return ".";
-#endif
-}
+std::string source_dir() { return test::source_dir().string(); }  // tests/test_paths.h
 
 std::string fixture_root() { return source_dir() + "/tests/fixtures/tf"; }
 
@@ -128,10 +123,7 @@ TensorMap inputs_for(const TfFixture& f) {
   return m;
 }
 
-Backend& cpu() {
-  static const std::unique_ptr<Backend> backend = make_cpu_backend();
-  return *backend;
-}
+Backend& cpu() { return test::cpu_backend_with(0); }
 
 // One line per compared tensor for the summary printed at the end.
 struct Row {

@@ -8,18 +8,12 @@
 
 #include "importer/npy.h"
 #include "kernels/error.h"
+#include "tests/test_paths.h"
 
 namespace p3d {
 namespace {
 
-std::string source_dir() {
-  if (const char* env = std::getenv("P3D_SOURCE_DIR")) return env;
-#ifdef P3D_DEFAULT_SOURCE_DIR
-  return P3D_DEFAULT_SOURCE_DIR;
-#else
-  return ".";
-#endif
-}
+std::string source_dir() { return test::source_dir().string(); }  // tests/test_paths.h
 
 // A .npy file with a hand-written header (what numpy would write for `dict`).
 std::string npy_bytes(const std::string& dict, size_t payload_bytes) {

@@ -12,16 +12,14 @@
 #include "importer/graph_def_builder.h"
 #include "importer/tf_importer.h"
 #include "kernels/half.h"
+#include "tests/support/test_tensors.h"
 
 namespace p3d {
 namespace {
 
 using tfimport::GraphDefBuilder;
 
-Backend& cpu() {
-  static const std::unique_ptr<Backend> backend = make_cpu_backend(1);
-  return *backend;
-}
+Backend& cpu() { return test::cpu_backend_with(1); }
 
 TensorMap run(TfImportResult r, const TensorMap& inputs) {
   ExecutorOptions o;

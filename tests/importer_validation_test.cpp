@@ -15,20 +15,14 @@
 #include "importer/graph_def_builder.h"
 #include "importer/tf_importer.h"
 #include "kernels/error.h"
+#include "tests/test_paths.h"
 
 namespace p3d {
 namespace {
 
 using tfimport::GraphDefBuilder;
 
-std::string source_dir() {
-  if (const char* env = std::getenv("P3D_SOURCE_DIR")) return env;
-#ifdef P3D_DEFAULT_SOURCE_DIR
-  return P3D_DEFAULT_SOURCE_DIR;
-#else
-  return ".";
-#endif
-}
+std::string source_dir() { return test::source_dir().string(); }  // tests/test_paths.h
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "kernels/error.h"
+#include "tests/support/test_files.h"
 
 namespace p3d {
 namespace {
@@ -22,14 +23,7 @@ std::string numbers(int count, double first = 10.0) {
   return text.str();
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(Landmarks, YUp68IsUsedAsWritten) {
   const Landmarks lm = parse_landmarks(numbers(136), LandmarkConvention::YUp68, 400, 300, "a.txt");

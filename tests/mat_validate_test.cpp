@@ -33,6 +33,7 @@
 #include "pipeline/mat_file.h"
 #include "pipeline/mat_record.h"
 #include "pipeline/step1_record.h"
+#include "tests/support/test_files.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -40,21 +41,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<uint8_t> read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
-}
-
-void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-}
-
-std::vector<uint8_t> head_of(const std::vector<uint8_t>& b, size_t n) {
-  return std::vector<uint8_t>(b.begin(), b.begin() + std::min(n, b.size()));
-}
+using test::first_bytes;
+using test::read_bytes;
+using test::write_bytes;
 
 uint32_t u32_at(const std::vector<uint8_t>& b, size_t at) {
   uint32_t v;
@@ -361,7 +350,7 @@ TEST_F(MatValidateTest, TruncatedFaceModelFilesAreRefused) {
   ASSERT_GT(model.size(), 1000u);
   const fs::path folder = dir_ / "bfm";
   fs::create_directories(folder);
-  write_bytes(folder / "BFM_model_front.mat", head_of(model, model.size() * 6 / 10));
+  write_bytes(folder / "BFM_model_front.mat", first_bytes(model, model.size() * 6 / 10));
   auto error_of = [](const std::function<void()>& f) -> std::string {
     try {
       f();
@@ -382,7 +371,7 @@ TEST_F(MatValidateTest, TruncatedFaceModelFilesAreRefused) {
     writer.close();
   }
   const std::vector<uint8_t> aux_bytes = read_bytes(aux);
-  write_bytes(aux, head_of(aux_bytes, aux_bytes.size() - 3));
+  write_bytes(aux, first_bytes(aux_bytes, aux_bytes.size() - 3));
   FaceModel m;
   message = error_of([&] { load_face_model_auxiliaries(folder.string(), m); });
   EXPECT_NE(message.find("similarity_Lm3D_all.mat"), std::string::npos) << message;

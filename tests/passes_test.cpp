@@ -9,23 +9,13 @@
 #include "engine/backend.h"
 #include "engine/executor.h"
 #include "engine/pass.h"
+#include "tests/support/test_tensors.h"
 
 namespace p3d {
 namespace {
 
-Backend& cpu() {
-  static const std::unique_ptr<Backend> backend = make_cpu_backend(2);
-  return *backend;
-}
-
-Tensor random_tensor(const Shape& shape, uint32_t seed, float lo = -1.f, float hi = 1.f) {
-  Tensor t = Tensor::empty(shape, DType::F32);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = dist(rng);
-  return t;
-}
+Backend& cpu() { return test::cpu_backend_with(2); }
+using test::random_tensor;
 
 // Runs the graph exactly as built (no passes).
 TensorMap run_as_is(const Graph& g, const TensorMap& inputs) {
@@ -117,9 +107,13 @@ TEST(DeadNodeRemoval, RemovesWhatNoOutputNeedsButKeepsInputs) {
 TEST(BatchNormFolding, ConvWithAndWithoutBias) {
   for (bool bias : {false, true}) {
     ConvGraph c(bias);
-    Value bn =
-        c.g.batch_norm(c.conv, c.per_channel({6}, 10, 0.5f, 1.5f), c.per_channel({6}, 11),
-                       c.per_channel({6}, 12), c.per_channel({6}, 13, 0.2f, 2.f), 1e-3f, "bn");
+    Value bn = c.g.batch_norm(c.conv,
+                              BatchNormInputs{}
+                                  .scale(c.per_channel({6}, 10, 0.5f, 1.5f))
+                                  .offset(c.per_channel({6}, 11))
+                                  .moving_mean(c.per_channel({6}, 12))
+                                  .moving_variance(c.per_channel({6}, 13, 0.2f, 2.f)),
+                              1e-3f, "bn");
     c.g.output(c.g.relu(bn), "y");
     Graph folded = apply(c.g, list(make_batch_norm_folding_pass(), make_dead_node_removal_pass()));
     EXPECT_EQ(folded.count(OpKind::BatchNorm), 0);
@@ -136,9 +130,13 @@ TEST(BatchNormFolding, ConvTransposeAndPerChannelMul) {
   Value up = g.conv_transpose2d(
       x, g.constant(random_tensor({3, 3, 4, 3}, 1)), Value{},
       ConvTranspose2dAttrs{}.stride(2).padding(Padding::Same).output_size(10, 10), "up");
-  Value bn = g.batch_norm(up, g.constant(random_tensor({4}, 2, 0.5f, 1.5f)),
-                          g.constant(random_tensor({4}, 3)), g.constant(random_tensor({4}, 4)),
-                          g.constant(random_tensor({4}, 5, 0.5f, 1.5f)), 1e-5f);
+  Value bn = g.batch_norm(up,
+                          BatchNormInputs{}
+                              .scale(g.constant(random_tensor({4}, 2, 0.5f, 1.5f)))
+                              .offset(g.constant(random_tensor({4}, 3)))
+                              .moving_mean(g.constant(random_tensor({4}, 4)))
+                              .moving_variance(g.constant(random_tensor({4}, 5, 0.5f, 1.5f))),
+                          1e-5f);
   Value conv =
       g.conv2d(bn, g.constant(random_tensor({1, 1, 4, 2}, 6)), Value{}, Conv2dAttrs{}, "conv");
   // Decomposed batch norm: Mul by [1,1,1,C] then Add of [C].
@@ -154,8 +152,11 @@ TEST(BatchNormFolding, ConvTransposeAndPerChannelMul) {
 
 TEST(BatchNormFolding, LeavesSharedConvAlone) {
   ConvGraph c;
-  Value bn = c.g.batch_norm(c.conv, c.per_channel({6}, 10), c.per_channel({6}, 11),
-                            c.per_channel({6}, 12), c.per_channel({6}, 13, 0.5f, 1.f), 1e-3f);
+  Value bn = c.g.batch_norm(c.conv, BatchNormInputs{}
+                                        .scale(c.per_channel({6}, 10))
+                                        .offset(c.per_channel({6}, 11))
+                                        .moving_mean(c.per_channel({6}, 12))
+                                        .moving_variance(c.per_channel({6}, 13, 0.5f, 1.f)));
   c.g.output(bn, "y");
   c.g.output(c.conv, "raw");  // the conv's own value is needed too
   EXPECT_FALSE(make_batch_norm_folding_pass()->run(c.g));
@@ -236,7 +237,7 @@ TEST(ConvActivationFusion, EveryFusableActivation) {
   for (Unary op :
        {Unary::Relu, Unary::Relu6, Unary::LeakyRelu, Unary::Elu, Unary::Sigmoid, Unary::Tanh}) {
     ConvGraph c(true);
-    c.g.output(c.g.unary(op, c.conv, 0.1f), "y");
+    c.g.output(c.g.unary(c.conv, op, 0.1f), "y");
     Graph fused = apply(c.g, list(make_conv_activation_fusion_pass()));
     EXPECT_EQ(fused.count(OpKind::Unary), 0) << unary_name(op);
     const Conv2dAttrs& a = fused.node(fused.at("conv")).as<Conv2dAttrs>();
@@ -259,7 +260,7 @@ TEST(ConvActivationFusion, LeavesSharedConvsAndOtherUnariesAlone) {
   c.g.output(c.g.sigmoid(c.conv), "b");
   EXPECT_FALSE(make_conv_activation_fusion_pass()->run(c.g));
   ConvGraph d;
-  d.g.output(d.g.unary(Unary::Exp, d.conv), "e");
+  d.g.output(d.g.unary(d.conv, Unary::Exp), "e");
   EXPECT_FALSE(make_conv_activation_fusion_pass()->run(d.g));
 }
 
@@ -305,7 +306,7 @@ TEST(ReshapeChain, CollapsesViewsAndDropsNoOps) {
   v = g.reshape(g.reshape(v, {6, 4}), {24});
   v = g.transpose(v, {0});
   v = g.cast(v, DType::F32);
-  v = g.unary(Unary::Identity, v);
+  v = g.unary(v, Unary::Identity);
   v = g.pad(v, PadAttrs{}.pads({0}, {0}));
   v = g.concat({v}, 0);
   v = g.slice(v, SliceAttrs{}.all());
@@ -336,9 +337,13 @@ TEST(Pipeline, DefaultPipelineOnASmallNetwork) {
   auto bn = [&](Value v, int c, uint32_t seed) {
     // BN parameters computed in the graph, as decomposed TF graphs do: folded first.
     Value var = g.add(g.constant(random_tensor({c}, seed, 0.5f, 1.5f)), g.scalar(0.001f));
-    return g.batch_norm(v, g.constant(random_tensor({c}, seed + 1, 0.5f, 1.5f)),
-                        g.constant(random_tensor({c}, seed + 2)),
-                        g.constant(random_tensor({c}, seed + 3)), var, 1e-5f);
+    return g.batch_norm(v,
+                        BatchNormInputs{}
+                            .scale(g.constant(random_tensor({c}, seed + 1, 0.5f, 1.5f)))
+                            .offset(g.constant(random_tensor({c}, seed + 2)))
+                            .moving_mean(g.constant(random_tensor({c}, seed + 3)))
+                            .moving_variance(var),
+                        1e-5f);
   };
   y = g.relu(bn(y, 8, 10));
   Value r = g.conv2d(y, g.constant(random_tensor({3, 3, 8, 8}, 2)), Value{},

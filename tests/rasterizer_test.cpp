@@ -27,54 +27,26 @@
 #include "kernels/error.h"
 #include "kernels/rasterizer.h"
 #include "pipeline/render.h"
+#include "tests/support/raster_scenes.h"
 #include "tests/support/require_cuda.h"
-
-#if defined(P3D_WITH_CUDA)
-#include "kernels/cuda/check.h"
-#include "kernels/cuda/owners.h"
-#include "kernels/cuda/rasterizer.h"
-#endif
 
 namespace p3d {
 namespace {
 
-// ---- scene and rendering helpers ----------------------------------------------------------
+using test::add_triangle;
+using test::bumpy_surface;
+using test::flat_camera;
+using test::identity_camera;
+using test::ndc_scene;
+using test::Scene;
+using test::sphere_cap_scene;
 
-struct Scene {
-  RasterizeParams p;
-  std::vector<float> vertices;     // [N, V, 3]
-  std::vector<float> cameras;      // [N, 18]
-  std::vector<int32_t> triangles;  // [F, 3]
-  std::vector<float> attributes;   // [N, V, C]
-};
+// ---- scene and rendering helpers ----------------------------------------------------------
 
 struct Rendered {
   std::vector<int32_t> ids;
   std::vector<float> bary, attributes, mask, depth;
 };
-
-std::vector<float> identity_camera() {
-  std::vector<float> c(kRasterCameraFloats, 0.f);
-  c[0] = c[5] = c[10] = c[15] = 1.f;
-  return c;
-}
-
-std::vector<float> flat_camera(const RasterCamera& cam) {
-  std::vector<float> c(cam.clip_from_world.m, cam.clip_from_world.m + 16);
-  c.push_back(cam.ndc_offset[0]);
-  c.push_back(cam.ndc_offset[1]);
-  return c;
-}
-
-// A one-image scene of `size` x `size` with an identity camera: vertices are NDC.
-Scene ndc_scene(int32_t size, int32_t channels = 0) {
-  Scene s;
-  s.p.batch = 1;
-  s.p.width = s.p.height = size;
-  s.p.channels = channels;
-  s.cameras = identity_camera();
-  return s;
-}
 
 // The NDC coordinate whose viewport coordinate is `pixels` (exact for binary fractions
 // when size is a power of two).
@@ -87,11 +59,6 @@ int32_t add_vertex(Scene& s, double vx, double vy, float z, std::vector<float> a
   s.vertices.push_back(z);
   for (float a : attr) s.attributes.push_back(a);
   return s.p.vertex_count++;
-}
-
-void add_triangle(Scene& s, int32_t a, int32_t b, int32_t c) {
-  s.triangles.insert(s.triangles.end(), {a, b, c});
-  ++s.p.triangle_count;
 }
 
 Rendered render(const Scene& s, cpu::ThreadPool& pool = cpu::ThreadPool::global()) {
@@ -615,37 +582,6 @@ TEST(Rasterizer, PerspectiveCorrectDepthOnATiltedPlane) {
 
 // ---- against a naive z-buffer and across thread counts -----------------------------------
 
-// A bumpy height field in NDC: gx x gy quads, 2 triangles each, with varying z.
-Scene bumpy_surface(int32_t size, int gx, int gy, uint32_t seed) {
-  Scene s = ndc_scene(size, 1);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> jitter(-0.3f, 0.3f);
-  for (int j = 0; j <= gy; ++j)
-    for (int i = 0; i <= gx; ++i) {
-      const float x = -0.95f + 1.9f * (i + (i % gx ? jitter(rng) : 0.f)) / gx;
-      const float y = -0.95f + 1.9f * (j + (j % gy ? jitter(rng) : 0.f)) / gy;
-      const float z = 0.4f * std::sin(5.f * x) * std::cos(4.f * y) + 0.1f * jitter(rng);
-      s.vertices.insert(s.vertices.end(), {x, y, z});
-      s.attributes.push_back(z * 3.f + 1.f);
-      ++s.p.vertex_count;
-    }
-  for (int j = 0; j < gy; ++j)
-    for (int i = 0; i < gx; ++i) {
-      const int32_t v00 = j * (gx + 1) + i, v10 = v00 + 1, v01 = v00 + gx + 1, v11 = v01 + 1;
-      add_triangle(s, v00, v10, v11);
-      add_triangle(s, v00, v11, v01);
-    }
-  // A second, folded-over layer through the first, so the z-buffer has real work to do.
-  const int32_t base = s.p.vertex_count;
-  for (int k = 0; k < 3; ++k) {
-    s.vertices.insert(s.vertices.end(), {-0.9f + 0.9f * k, 0.8f - 0.8f * (k % 2), 0.05f * k});
-    s.attributes.push_back(7.f);
-    ++s.p.vertex_count;
-  }
-  add_triangle(s, base, base + 1, base + 2);
-  return s;
-}
-
 // The original's algorithm written plainly in double: sequential triangles, inclusive
 // double inside test, z <= zbuffer overwrites.
 std::vector<int32_t> naive_ids(const Scene& s) {
@@ -804,42 +740,7 @@ TEST(RenderDepthAndMask, BatchUsesEachPortraitsCameraAndChecksInput) {
   }
 }
 
-// ---- CUDA against CPU ----------------------------------------------------------------------
-
-// A face-like mesh: a (rows x cols) grid over a sphere cap of radius `radius` facing +z,
-// posed per image by a small rotation about y and a shift, as the portrait meshes are.
-Scene sphere_cap_scene(int32_t batch, int rows, int cols, int32_t size) {
-  Scene s;
-  s.p.batch = batch;
-  s.p.width = s.p.height = size;
-  s.p.channels = 2;
-  const float radius = 1.f;
-  for (int32_t n = 0; n < batch; ++n) {
-    const float yaw = 0.25f * (n - 1), shift = 0.1f * n;
-    for (int j = 0; j <= rows; ++j)
-      for (int i = 0; i <= cols; ++i) {
-        const float th = (-0.55f + 1.1f * i / cols), ph = (-0.6f + 1.2f * j / rows);
-        const float x0 = radius * std::sin(th) * std::cos(ph), y0 = radius * std::sin(ph);
-        const float z0 = radius * std::cos(th) * std::cos(ph) - 0.5f;
-        const float x = std::cos(yaw) * x0 + std::sin(yaw) * z0 + shift;
-        const float z = -std::sin(yaw) * x0 + std::cos(yaw) * z0;
-        s.vertices.insert(s.vertices.end(), {x, y0, z});
-        s.attributes.insert(s.attributes.end(), {10.f - z, x});
-      }
-    const RasterCamera cam =
-        portrait_render_camera({800.f + 40.f * n, 128.f + n, 126.f}, size, size);
-    const std::vector<float> flat = flat_camera(cam);
-    s.cameras.insert(s.cameras.end(), flat.begin(), flat.end());
-  }
-  s.p.vertex_count = (rows + 1) * (cols + 1);
-  for (int j = 0; j < rows; ++j)
-    for (int i = 0; i < cols; ++i) {
-      const int32_t v00 = j * (cols + 1) + i, v10 = v00 + 1, v01 = v00 + cols + 1, v11 = v01 + 1;
-      add_triangle(s, v00, v10, v11);
-      add_triangle(s, v00, v11, v01);
-    }
-  return s;
-}
+// ---- a face-like mesh (tests/support/raster_scenes.h) ------------------------------------
 
 TEST(Rasterizer, FaceLikeMeshDepthFollowsTheSphereItApproximates) {
   // Every covered pixel's 10 - z equals the ray's hit on the unit sphere the cap was cut
@@ -871,92 +772,11 @@ TEST(Rasterizer, FaceLikeMeshDepthFollowsTheSphereItApproximates) {
   }
 }
 
-#if defined(P3D_WITH_CUDA)
-// DeviceBuffer is neither copyable nor movable: hand out owning pointers.
-template <typename T>
-std::unique_ptr<cuda::DeviceBuffer> device_copy(const std::vector<T>& host, cudaStream_t stream) {
-  auto buffer = std::make_unique<cuda::DeviceBuffer>(host.size() * sizeof(T));
-  if (!host.empty())
-    P3D_CUDA_CHECK(cudaMemcpyAsync(buffer->get(), host.data(), host.size() * sizeof(T),
-                                   cudaMemcpyHostToDevice, stream));
-  return buffer;
-}
-
-template <typename T>
-std::vector<T> host_copy(const cuda::DeviceBuffer& buffer, size_t count, cudaStream_t stream) {
-  std::vector<T> host(count);
-  P3D_CUDA_CHECK(cudaMemcpyAsync(host.data(), buffer.get(), count * sizeof(T),
-                                 cudaMemcpyDeviceToHost, stream));
-  P3D_CUDA_CHECK(cudaStreamSynchronize(stream));
-  return host;
-}
-
-Rendered render_cuda(const Scene& s) {
-  cuda::Stream stream;
-  const size_t pixels = static_cast<size_t>(s.p.batch) * s.p.height * s.p.width;
-  auto vertices = device_copy(s.vertices, stream.get());
-  auto cameras = device_copy(s.cameras, stream.get());
-  auto triangles = device_copy(s.triangles, stream.get());
-  auto attributes = device_copy(s.attributes, stream.get());
-  cuda::DeviceBuffer ids(pixels * 4), bary(pixels * 12),
-      attrs(pixels * 4 * std::max(s.p.channels, 1)), mask(pixels * 4), depth(pixels * 4),
-      workspace(rasterize_workspace_bytes(s.p));
-  RasterizeInputs in;
-  in.vertices = static_cast<const float*>(vertices->get());
-  in.cameras = static_cast<const float*>(cameras->get());
-  in.triangles = static_cast<const int32_t*>(triangles->get());
-  in.attributes = static_cast<const float*>(attributes->get());
-  RasterizeOutputs out;
-  out.triangle_id = static_cast<int32_t*>(ids.get());
-  out.barycentric = static_cast<float*>(bary.get());
-  out.attributes = static_cast<float*>(attrs.get());
-  out.mask = static_cast<float*>(mask.get());
-  out.ndc_depth = static_cast<float*>(depth.get());
-  check_rasterize_triangles(s.p, s.triangles.data());
-  cuda::rasterize_triangles(s.p, in, out, workspace.get(), stream.get());
-  Rendered r;
-  r.ids = host_copy<int32_t>(ids, pixels, stream.get());
-  r.bary = host_copy<float>(bary, pixels * 3, stream.get());
-  r.attributes = host_copy<float>(attrs, pixels * s.p.channels, stream.get());
-  r.mask = host_copy<float>(mask, pixels, stream.get());
-  r.depth = host_copy<float>(depth, pixels, stream.get());
-  return r;
-}
-#endif
-
-// Both sides run the same P3D_HD key, barycentric and interpolation functions with every
-// product rounded (exact_mul) and IEEE division, and the depth test picks the smallest
-// packed key on both: every output must be bit-identical, not merely close.
-TEST(RasterizerCuda, AgreesWithTheCpu) {
+// ---- CUDA against CPU ----------------------------------------------------------------------
+// The kernel itself is compared in the agreement table (tests/kernel_agreement_test.cpp:
+// identical ids, barycentrics, depth, mask and attributes); here the wrapper on both devices.
+TEST(RenderDepthAndMaskCuda, AgreesWithTheCpuBitForBit) {
   P3D_SKIP_WITHOUT_CUDA();
-#if defined(P3D_WITH_CUDA)
-  // Counts the elements of two float arrays whose bits differ, naming the first one.
-  const auto differing = [](const std::vector<float>& a, const std::vector<float>& b,
-                            const char* what) {
-    EXPECT_EQ(a.size(), b.size()) << what;
-    size_t count = 0;
-    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-      if (std::memcmp(&a[i], &b[i], sizeof(float)) == 0) continue;
-      if (count++ == 0)
-        ADD_FAILURE() << what << "[" << i << "]: CPU " << a[i] << " vs CUDA " << b[i];
-    }
-    return count;
-  };
-  for (const Scene& s : {sphere_cap_scene(3, 120, 130, 256), bumpy_surface(128, 40, 36, 5u)}) {
-    const Rendered c = render(s), g = render_cuda(s);
-    size_t covered_pixels = 0, id_mismatches = 0;
-    for (size_t i = 0; i < c.ids.size(); ++i) {
-      covered_pixels += c.ids[i] >= 0;
-      id_mismatches += c.ids[i] != g.ids[i];
-    }
-    EXPECT_GT(covered_pixels, 5000u);
-    EXPECT_EQ(id_mismatches, 0u) << "of " << c.ids.size() << " pixels";
-    EXPECT_EQ(differing(c.bary, g.bary, "barycentric"), 0u);
-    EXPECT_EQ(differing(c.depth, g.depth, "depth"), 0u);
-    EXPECT_EQ(differing(c.mask, g.mask, "mask"), 0u);
-    EXPECT_EQ(differing(c.attributes, g.attributes, "attributes"), 0u);
-  }
-  // The wrapper on both devices.
   const Scene s = sphere_cap_scene(2, 100, 100, 256);
   std::vector<RenderCamera> cams = {{800.f, 128.f, 126.f}, {840.f, 129.f, 126.f}};
   DepthRenderInput in;
@@ -969,8 +789,8 @@ TEST(RasterizerCuda, AgreesWithTheCpu) {
   const DepthAndMask c = render_depth_and_mask(in, DeviceKind::CPU);
   const DepthAndMask g = render_depth_and_mask(in, DeviceKind::CUDA);
   EXPECT_EQ(c.mask, g.mask);
-  EXPECT_EQ(differing(c.depth, g.depth, "wrapper depth"), 0u);
-#endif
+  ASSERT_EQ(c.depth.size(), g.depth.size());
+  EXPECT_EQ(std::memcmp(c.depth.data(), g.depth.data(), c.depth.size() * sizeof(float)), 0);
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v clang-format > /dev/null || { echo "check_format: clang-format not found (tools/setup.sh installs it)"; exit 1; }
-mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.cu' '*.cuh')
+# Tracked files still on disk (a deletion not yet committed is not a file to check).
+mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.cu' '*.cuh' | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 if [ "${1:-}" = "--fix" ]; then
   clang-format -i "${files[@]}"
   exit 0

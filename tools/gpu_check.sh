@@ -13,7 +13,8 @@
 #       CUDA tests with P3D_REQUIRE_CUDA=1 (a skip for want of a device is a failure),
 #       compute-sanitizer memcheck and racecheck on the CUDA suites, the CUDA benchmarks,
 #       `portrait3d selftest`, `infer --profile` and `run --device cuda` on the seed
-#       examples with the stand-in networks. Every log goes to OUT_DIR ($OUT when set,
+#       examples with the stand-in networks, and `bench --device cuda` at each precision
+#       (--precision fp32,tf32,fp16). Every log goes to OUT_DIR ($OUT when set,
 #       else ./gpu-check-out); summary.txt lists each step with its status and time.
 #       Steps have time limits so the whole run stays within about 8 minutes.
 #       P3D_GPU_CHECK_QUICK=1 skips the sanitizers (for a fast rerun after a fix).
@@ -171,6 +172,25 @@ run() {
       --depth-net "$tf/depth_net_reduced/graph.pb" --bfm "$bfm" --out "$out/cli/heads_cuda" \
       --device cuda --coeff-override damped --formats obj,png
   fi
+
+  # 2b. `bench` on CUDA at each precision (engine/precision.h, docs/precision.md): first on
+  # the reduced golden networks (quick, always there), then on the demo's full-size
+  # stand-ins (the real architectures; made on first use, hence the longer limit).
+  if [ -d "$b/shared/seed-examples" ]; then
+    step "bench --precision fp32,tf32,fp16 (reduced)" 90 "$out/bench/cli_bench_reduced.log" \
+      "$b/bin/portrait3d" bench "$b/shared/seed-examples" --rnet "$tf/rnet_reduced/graph.pb" \
+      --depth-net "$tf/depth_net_reduced/graph.pb" --bfm "$bfm" --device cuda \
+      --precision fp32,tf32,fp16 --batch 1,8 --warmup 1 --repeat 3 --coeff-override damped \
+      --json "$out/bench/cli_bench_reduced.json"
+    step "bench --precision fp32,tf32,fp16 (full size)" 150 "$out/bench/cli_bench_full.log" \
+      "$b/bin/portrait3d" bench "$b/shared/seed-examples" --device cuda \
+      --precision fp32,tf32,fp16 --batch 1,8 --warmup 1 --repeat 3 --coeff-override zero \
+      --json "$out/bench/cli_bench_full.json"
+  fi
+  step "infer --precision fp16 --profile rnet_reduced (cuda)" 60 "$out/cli/infer_profile_fp16.log" \
+    "$b/bin/portrait3d" infer "$tf/rnet_reduced/graph.pb" \
+    --input "input_imgs=$tf/rnet_reduced/input_input_imgs.npy" --device cuda --precision fp16 \
+    --repeat 5 --profile --top 60
 
   # 3. compute-sanitizer on the CUDA suites (several at once: the tools are CPU-bound).
   local sanitizer

@@ -1,10 +1,13 @@
-// The CUDA backend: device memory, one non-blocking stream, cuDNN for convolutions (planned
-// by engine/cuda/cudnn_conv.h, with our direct kernels as the fallback), cuBLAS for matmuls
-// and the custom kernels of kernels/cuda/ for everything else. This file only owns the
-// resources and routes each Backend call to the unit that does the work.
+// The CUDA backend: device memory, cuDNN for convolutions (planned by engine/cuda/
+// cudnn_conv.h, with our direct kernels as the fallback), cuBLAS for matmuls and the custom
+// kernels of kernels/cuda/ for everything else. The stream, the cuBLAS / cuDNN handles and
+// the scratch buffers are the device's context (kernels/cuda/device_context.h), shared with
+// the pipeline's CUDA units. This file only routes each Backend call to the unit that does
+// the work.
 //
-// Numerics: FP32 throughout, no TF32 (cuDNN descriptors use CUDNN_FMA_MATH, cuBLAS
-// CUBLAS_DEFAULT_MATH), so results agree with the CPU backend up to summation order.
+// Numerics (engine/precision.h): under FP32 (the default) no TF32 anywhere (cuDNN
+// descriptors use CUDNN_FMA_MATH, cuBLAS CUBLAS_COMPUTE_32F), so results agree with the CPU
+// backend up to summation order; TF32 and FP16 run convs and matmuls on tensor cores.
 // Every public entry makes the backend's device current first, so a caller that switched
 // devices in between (another backend, a pipeline unit on another GPU) cannot send our work
 // or allocations to the wrong one.
@@ -17,21 +20,32 @@
 #include "engine/backend.h"
 #include "engine/cuda/cudnn_conv.h"
 #include "engine/cuda/device_probe.h"
+#include "engine/op_attrs.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/device_context.h"
 #include "kernels/cuda/owners.h"
 
 namespace p3d {
 namespace {
 
-using cuda::CublasHandle;
-using cuda::CudnnHandle;
-using cuda::DeviceBuffer;
-using cuda::Stream;
+using cuda::DeviceContext;
 using cuda_backend::CudnnConv;
 
-constexpr size_t kCublasWorkspace = size_t{32} << 20;  // NVIDIA's recommendation for Hopper
+// The cuBLAS compute type of a precision: FP32 exact, TF32 or half-converted inputs on
+// tensor cores, float accumulation and result in all three.
+cublasComputeType_t gemm_compute_type(Precision precision) {
+  switch (precision) {
+    case Precision::TF32:
+      return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case Precision::FP16:
+      return CUBLAS_COMPUTE_32F_FAST_16F;
+    case Precision::FP32:
+      break;
+  }
+  return CUBLAS_COMPUTE_32F;
+}
 
 // The fields a filter's packing depends on.
 void check_filter_params(const Conv2dParams& p, const char* op) {
@@ -44,18 +58,17 @@ void check_filter_params(const Conv2dParams& p, const char* op) {
 
 class CudaBackend final : public Backend {
  public:
-  explicit CudaBackend(int index)
-      : index_(activate(index)),
-        name_(describe_device(index)),
-        cudnn_(stream_.get()),
-        cublas_workspace_(kCublasWorkspace),
-        cublas_(stream_.get(), cublas_workspace_.get(), cublas_workspace_.bytes()),
-        conv_(cudnn_.get(), stream_.get()) {}
+  CudaBackend(std::shared_ptr<DeviceContext> context, Precision precision)
+      : index_(context->device()),
+        name_(describe_device(index_, precision)),
+        precision_(precision),
+        context_(std::move(context)),
+        conv_(context_->cudnn(), context_->stream(), precision) {}
 
   ~CudaBackend() override {
-    // Let queued work finish before the handles, plans and stream go away.
+    // Let queued work finish before the plans go (the context outlives us if shared).
     P3D_CUDA_CHECK_NOTHROW(cudaSetDevice(index_));
-    P3D_CUDA_CHECK_NOTHROW(cudaStreamSynchronize(stream_.get()));
+    P3D_CUDA_CHECK_NOTHROW(cudaStreamSynchronize(context_->stream()));
   }
 
   CudaBackend(const CudaBackend&) = delete;
@@ -151,12 +164,14 @@ class CudaBackend final : public Backend {
   }
   void conv2d(const Conv2dParams& p, const float* x, const float* filter, const float* bias,
               const float* residual, float* y, void* workspace) override {
+    check_conv2d_params(p);
     current();
     conv_.conv2d(p, x, filter, bias, residual, y, workspace);
   }
   void conv_transpose2d(const ConvTranspose2dParams& p, const float* x, const float* filter,
                         const float* bias, const float* residual, float* y,
                         void* workspace) override {
+    check_conv_transpose2d_params(p);
     current();
     conv_.conv_transpose2d(p, x, filter, bias, residual, y, workspace);
   }
@@ -166,9 +181,8 @@ class CudaBackend final : public Backend {
   // to cuBLAS swapped, each with the transpose flag it already has.
   void matmul(const MatmulParams& p, const float* a, const float* b, const float* bias,
               float* c) override {
+    check_matmul_params(p);
     current();
-    P3D_CHECK(p.batch >= 0 && p.m >= 0 && p.n >= 0 && p.k >= 0, "matmul: negative size (batch ",
-              p.batch, ", m ", p.m, ", n ", p.n, ", k ", p.k, ")");
     P3D_CHECK(!p.has_bias || bias, "matmul: has_bias but bias is null");
     if (p.batch == 0 || p.m == 0 || p.n == 0) return;
     const int64_t c_count = static_cast<int64_t>(p.batch) * p.m * p.n;
@@ -182,10 +196,13 @@ class CudaBackend final : public Backend {
       const cublasOperation_t op_a = p.transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N;
       const int ldb = p.transpose_b ? p.k : p.n;
       const int lda = p.transpose_a ? p.m : p.k;
-      P3D_CUBLAS_CHECK(cublasSgemmStridedBatched(cublas_.get(), op_b, op_a, p.n, p.m, p.k, &alpha,
-                                                 b, ldb, static_cast<long long>(p.k) * p.n, a, lda,
-                                                 static_cast<long long>(p.m) * p.k, &beta, c, p.n,
-                                                 static_cast<long long>(p.m) * p.n, p.batch));
+      // The compute type carries the precision per call; the shared handle keeps
+      // CUBLAS_DEFAULT_MATH for the pipeline's exact FP32 GEMMs.
+      P3D_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+          context_->cublas(), op_b, op_a, p.n, p.m, p.k, &alpha, b, CUDA_R_32F, ldb,
+          static_cast<long long>(p.k) * p.n, a, CUDA_R_32F, lda, static_cast<long long>(p.m) * p.k,
+          &beta, c, CUDA_R_32F, p.n, static_cast<long long>(p.m) * p.n, p.batch,
+          gemm_compute_type(precision_), CUBLAS_GEMM_DEFAULT));
     }
     cuda::conv_epilogue(static_cast<int64_t>(p.batch) * p.m, p.n, p.has_bias ? bias : nullptr,
                         nullptr, p.activation, p.activation_alpha, c, stream());
@@ -237,23 +254,32 @@ class CudaBackend final : public Backend {
     current();
     cuda::resize(p, x, y, stream());
   }
-
- private:
-  static int activate(int index) {
-    P3D_CUDA_CHECK(cudaSetDevice(index));
-    return index;
+  void custom(const CustomAttrs& op, const CustomCall& call) override {
+    if (!op.cuda)
+      P3D_THROW("custom op '", op.op_name,
+                "' has no CUDA implementation (CustomAttrs::on_cuda); run it on the CPU backend "
+                "or give it a CUDA kernel");
+    current();
+    CustomCall on_stream = call;
+    on_stream.stream = stream();
+    op.cuda(on_stream);
+    P3D_CUDA_CHECK(cudaGetLastError());  // a launch the callback did not check
   }
 
+ private:
   // Makes this backend's device current (cheap when it already is).
   void current() const { P3D_CUDA_CHECK(cudaSetDevice(index_)); }
 
-  static std::string describe_device(int index) {
+  static std::string describe_device(int index, Precision precision) {
     cudaDeviceProp prop{};
     P3D_CUDA_CHECK(cudaGetDeviceProperties(&prop, index));
-    return detail::concat("cuda:", index, " (", prop.name, ", sm_", prop.major, prop.minor, ")");
+    std::string text =
+        detail::concat("cuda:", index, " (", prop.name, ", sm_", prop.major, prop.minor);
+    if (precision != Precision::FP32) text += detail::concat(", ", precision_name(precision));
+    return text + ")";
   }
 
-  cudaStream_t stream() const { return stream_.get(); }
+  cudaStream_t stream() const { return context_->stream(); }
 
   static void check_host_filter(const Tensor& f, const Shape& expected, const char* layout) {
     P3D_CHECK(f.device().kind == DeviceKind::CPU, "pack: the filter must be a host tensor, got ",
@@ -266,23 +292,30 @@ class CudaBackend final : public Backend {
   // Uploads a host HWIO filter and reorders it on the GPU into a new KRSC tensor.
   Tensor pack_filter(const Tensor& host, int32_t kh, int32_t kw, int32_t in_c, int32_t out_c) {
     current();
-    Tensor packed = empty(Shape{out_c, kh, kw, in_c}, DType::F32);
-    DeviceBuffer staging(host.bytes());
-    upload(staging.get(), host.raw(), host.bytes());
-    cuda::hwio_to_ohwi(kh, kw, in_c, out_c, static_cast<const float*>(staging.get()),
+    // Under FP16 the allocation also holds the half copy cuDNN reads, right after the floats
+    // the direct fallback reads (CudnnConv::half_filter).
+    const size_t float_bytes = host.bytes();
+    const size_t bytes = float_bytes + CudnnConv::half_filter_bytes(precision_, host.numel());
+    void* raw = allocate(bytes == 0 ? 1 : bytes);
+    std::shared_ptr<void> storage(raw, [this](void* q) { deallocate(q); });
+    Tensor packed =
+        Tensor::adopt(std::move(storage), Shape{out_c, kh, kw, in_c}, DType::F32, device());
+    // Staging in the context's reusable buffers: compile-time only, grown to the largest filter.
+    void* staging = context_->buffer("engine.filter_staging", float_bytes);
+    upload(staging, host.raw(), float_bytes);
+    cuda::hwio_to_ohwi(kh, kw, in_c, out_c, static_cast<const float*>(staging),
                        packed.data<float>(), stream());
-    synchronize();  // the staging buffer is freed on return
+    conv_.make_half_filter(packed.data<float>(), host.numel());
+    synchronize();  // the staging buffer is reused by the next pack
     return packed;
   }
 
-  // Declaration order is construction order: the device is selected before the stream and
-  // handles are created, and they are destroyed (in reverse) before the stream.
+  // Declaration order is construction order: the context (device, stream, handles) comes
+  // before the conv plans that use it, and outlives them.
   int index_;
   std::string name_;
-  Stream stream_;
-  CudnnHandle cudnn_;
-  DeviceBuffer cublas_workspace_;
-  CublasHandle cublas_;
+  Precision precision_;
+  std::shared_ptr<DeviceContext> context_;
   CudnnConv conv_;
 };
 
@@ -320,7 +353,7 @@ bool cuda_available(std::string* reason) {
   return runnable;
 }
 
-std::unique_ptr<Backend> make_cuda_backend(int index) {
+std::unique_ptr<Backend> make_cuda_backend(int index, Precision precision) {
   std::string reason;
   if (!cuda_available(&reason)) P3D_THROW("the CUDA backend is not available: ", reason);
   int count = 0;
@@ -328,7 +361,7 @@ std::unique_ptr<Backend> make_cuda_backend(int index) {
   P3D_CHECK(index >= 0 && index < count, "CUDA device index ", index, " out of range (", count,
             " devices)");
   if (!cuda_backend::device_code_runnable(index, &reason)) P3D_THROW(reason);
-  return std::make_unique<CudaBackend>(index);
+  return std::make_unique<CudaBackend>(cuda::acquire_device_context(index), precision);
 }
 
 }  // namespace p3d

@@ -108,6 +108,25 @@ bool is_tensor_op_math(cudnnMathType_t math) {
   return math == CUDNN_TENSOR_OP_MATH || math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
 }
 
+// Descriptor settings of a precision: the tensors' storage type and the conv's math type.
+cudnnDataType_t storage_type(Precision precision) {
+  return precision == Precision::FP16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+}
+cudnnMathType_t math_type(Precision precision) {
+  return precision == Precision::FP32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH;
+}
+constexpr size_t kHalfBytes = 2;
+
+size_t elements(const Conv2dParams& p, bool input) {
+  return input ? static_cast<size_t>(p.batch) * p.in_h * p.in_w * p.in_c
+               : static_cast<size_t>(p.batch) * p.out_h * p.out_w * p.out_c;
+}
+
+void cast_on(cudaStream_t stream, const void* from, ScalarType from_type, void* to,
+             ScalarType to_type, size_t count) {
+  cuda::cast(CastParams{static_cast<int64_t>(count), from_type, to_type}, from, to, stream);
+}
+
 bool empty_output(const Conv2dParams& p) {
   return p.batch == 0 || p.out_h == 0 || p.out_w == 0 || p.out_c == 0;
 }
@@ -162,6 +181,7 @@ struct ConvPlan {
   TensorDescriptor output;
   // No cuDNN algorithm ran for this shape: our direct kernel runs it (no workspace).
   bool direct = false;
+  Precision precision = Precision::FP32;  // of the cuDNN plan (the direct kernel is FP32)
   std::string why_direct;  // the last cuDNN failure seen while planning, for the listing
   cudnnConvolutionFwdAlgo_t forward_algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   cudnnConvolutionBwdDataAlgo_t backward_data_algo = CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;
@@ -171,27 +191,38 @@ struct ConvPlan {
   //   staging: the zero-padded input (conv2d) or the uncropped result (transpose);
   //   residual copy (transpose only, asymmetric with a residual): the residual saved
   //     before the crop overwrites it when residual and y are the same buffer;
+  //   FP16 only: the half input, the half result, the half crop of an asymmetric
+  //     transposed conv (the residual copy is then kept for any residual, since the
+  //     half-to-float conversion overwrites y before the epilogue reads it);
   //   cuDNN's own workspace.
   size_t staging_bytes = 0;
   size_t residual_copy_bytes = 0;
+  size_t half_input_bytes = 0;
+  size_t half_output_bytes = 0;
+  size_t half_cropped_bytes = 0;
   size_t cudnn_bytes = 0;
   size_t workspace_bytes = 0;  // what *_workspace() reports (includes alignment slack)
 
   void finish_workspace() {
-    const size_t sections = align_up(staging_bytes) + align_up(residual_copy_bytes) + cudnn_bytes;
+    const size_t sections = align_up(staging_bytes) + align_up(residual_copy_bytes) +
+                            align_up(half_input_bytes) + align_up(half_output_bytes) +
+                            align_up(half_cropped_bytes) + cudnn_bytes;
     // kAlignment of slack lets the sections start aligned whatever the caller's pointer is.
     workspace_bytes = sections == 0 ? 0 : sections + kAlignment;
   }
 };
 
-namespace {
-
 // Pointers to the sections of a plan's workspace.
 struct WorkspaceSections {
   float* staging = nullptr;
   float* residual_copy = nullptr;
+  void* half_input = nullptr;
+  void* half_output = nullptr;
+  void* half_cropped = nullptr;
   void* cudnn = nullptr;
 };
+
+namespace {
 
 WorkspaceSections split_workspace(const ConvPlan& plan, void* workspace, const char* op) {
   WorkspaceSections s;
@@ -203,6 +234,12 @@ WorkspaceSections split_workspace(const ConvPlan& plan, void* workspace, const c
   at += align_up(plan.staging_bytes);
   if (plan.residual_copy_bytes) s.residual_copy = reinterpret_cast<float*>(at);
   at += align_up(plan.residual_copy_bytes);
+  if (plan.half_input_bytes) s.half_input = at;
+  at += align_up(plan.half_input_bytes);
+  if (plan.half_output_bytes) s.half_output = at;
+  at += align_up(plan.half_output_bytes);
+  if (plan.half_cropped_bytes) s.half_cropped = at;
+  at += align_up(plan.half_cropped_bytes);
   if (plan.cudnn_bytes) s.cudnn = at;
   return s;
 }
@@ -234,17 +271,19 @@ bool trial_succeeded(cudnnStatus_t launched, cudaStream_t stream, std::string* w
 }
 
 // Walks cuDNN's heuristic ranking and returns the first candidate that passes every filter
-// and runs: succeeded in the heuristics, not a tensor-op (TF32) variant, workspace query
-// succeeds (asked again with the final FMA-only descriptor, which also rejects combinations
-// it cannot run) within the cap, and a trial launch on scratch buffers works.
+// and runs: succeeded in the heuristics, not a tensor-op variant unless `tensor_ops` (TF32,
+// FP16), workspace query succeeds (asked again with the final descriptor, which also rejects
+// combinations it cannot run) within the cap, and a trial launch on scratch buffers works.
 // Deterministic algorithms are preferred; a non-deterministic one is only a fallback.
 // Perf is cudnnConvolutionFwdAlgoPerf_t or cudnnConvolutionBwdDataAlgoPerf_t.
 template <typename Perf, typename WorkspaceQuery, typename Trial>
-bool choose_algorithm(const std::vector<Perf>& ranked, WorkspaceQuery workspace_of, Trial trial,
-                      decltype(Perf::algo)* algo, size_t* workspace, std::string* why) {
+bool choose_algorithm(const std::vector<Perf>& ranked, bool tensor_ops, WorkspaceQuery workspace_of,
+                      Trial trial, decltype(Perf::algo)* algo, size_t* workspace,
+                      std::string* why) {
   for (const bool need_deterministic : {true, false}) {
     for (const Perf& perf : ranked) {
-      if (perf.status != CUDNN_STATUS_SUCCESS || is_tensor_op_math(perf.mathType)) continue;
+      if (perf.status != CUDNN_STATUS_SUCCESS) continue;
+      if (!tensor_ops && is_tensor_op_math(perf.mathType)) continue;
       if ((perf.determinism == CUDNN_DETERMINISTIC) != need_deterministic) continue;
       size_t bytes = 0;
       const cudnnStatus_t queried = workspace_of(perf.algo, &bytes);
@@ -262,15 +301,20 @@ bool choose_algorithm(const std::vector<Perf>& ranked, WorkspaceQuery workspace_
       return true;
     }
   }
-  if (why->empty()) *why = "no FP32 (non-TF32) algorithm in the heuristics";
+  if (why->empty())
+    *why = tensor_ops ? "no algorithm in the heuristics"
+                      : "no FP32 (non-TF32) algorithm in the heuristics";
   return false;
 }
 
 // The descriptors and algorithm of a conv2d with the given padding strategy, or null when
 // no cuDNN algorithm works for it (the reason in *why).
 std::unique_ptr<ConvPlan> build_forward(cudnnHandle_t handle, cudaStream_t stream,
-                                        const Conv2dParams& p, Padding padding, std::string* why) {
+                                        const Conv2dParams& p, Padding padding, Precision precision,
+                                        std::string* why) {
   auto plan = std::make_unique<ConvPlan>();
+  plan->precision = precision;
+  const cudnnDataType_t type = storage_type(precision);
   plan->pad_h = split_padding(p.pad_top, p.pad_bottom, padding);
   plan->pad_w = split_padding(p.pad_left, p.pad_right, padding);
   const int32_t padded_h = p.in_h + plan->pad_h.extra_before + plan->pad_h.extra_after;
@@ -278,12 +322,17 @@ std::unique_ptr<ConvPlan> build_forward(cudnnHandle_t handle, cudaStream_t strea
   const size_t input_bytes =
       static_cast<size_t>(p.batch) * padded_h * padded_w * p.in_c * sizeof(float);
   if (plan->pad_h.has_extra() || plan->pad_w.has_extra()) plan->staging_bytes = input_bytes;
+  if (precision == Precision::FP16) {
+    plan->half_input_bytes = input_bytes / sizeof(float) * kHalfBytes;
+    plan->half_output_bytes = elements(p, false) * kHalfBytes;
+    if (p.has_residual) plan->residual_copy_bytes = elements(p, false) * sizeof(float);
+  }
   try {
-    plan->input.set_nhwc(p.batch, padded_h, padded_w, p.in_c);
-    plan->filter.set_krsc(p.out_c, p.kernel_h, p.kernel_w, p.in_c / p.groups);
+    plan->input.set_nhwc(p.batch, padded_h, padded_w, p.in_c, type);
+    plan->filter.set_krsc(p.out_c, p.kernel_h, p.kernel_w, p.in_c / p.groups, type);
     plan->conv.set(plan->pad_h.symmetric, plan->pad_w.symmetric, p.stride_h, p.stride_w,
-                   p.dilation_h, p.dilation_w, p.groups);
-    plan->output.set_nhwc(p.batch, p.out_h, p.out_w, p.out_c);
+                   p.dilation_h, p.dilation_w, p.groups, math_type(precision));
+    plan->output.set_nhwc(p.batch, p.out_h, p.out_w, p.out_c, type);
   } catch (const Error& e) {
     *why = detail::concat("descriptors rejected: ", e.what());
     return nullptr;
@@ -333,7 +382,8 @@ std::unique_ptr<ConvPlan> build_forward(cudnnHandle_t handle, cudaStream_t strea
         plan->output.get(), buffers->output.get());
     return trial_succeeded(launched, stream, reason);
   };
-  if (!choose_algorithm(ranked, workspace_of, trial, &plan->forward_algo, &plan->cudnn_bytes, why))
+  if (!choose_algorithm(ranked, precision != Precision::FP32, workspace_of, trial,
+                        &plan->forward_algo, &plan->cudnn_bytes, why))
     return nullptr;
   plan->finish_workspace();
   return plan;
@@ -344,26 +394,33 @@ std::unique_ptr<ConvPlan> build_forward(cudnnHandle_t handle, cudaStream_t strea
 // stride and padding. The filter is the forward conv's: K = in_c, C = out_c.
 std::unique_ptr<ConvPlan> build_transpose(cudnnHandle_t handle, cudaStream_t stream,
                                           const ConvTranspose2dParams& p, Padding padding,
-                                          std::string* why) {
+                                          Precision precision, std::string* why) {
   auto plan = std::make_unique<ConvPlan>();
+  plan->precision = precision;
+  const cudnnDataType_t type = storage_type(precision);
   plan->pad_h = split_padding(p.pad_top, p.pad_bottom, padding);
   plan->pad_w = split_padding(p.pad_left, p.pad_right, padding);
   const int32_t full_h = p.out_h + plan->pad_h.extra_before + plan->pad_h.extra_after;
   const int32_t full_w = p.out_w + plan->pad_w.extra_before + plan->pad_w.extra_after;
   const size_t full_bytes =
       static_cast<size_t>(p.batch) * full_h * full_w * p.out_c * sizeof(float);
-  if (plan->pad_h.has_extra() || plan->pad_w.has_extra()) {
+  const bool asymmetric = plan->pad_h.has_extra() || plan->pad_w.has_extra();
+  if (precision == Precision::FP16) {
+    // The uncropped result is half: no float staging; its crop is half too.
+    plan->half_input_bytes = elements(p, true) * kHalfBytes;
+    plan->half_output_bytes = full_bytes / sizeof(float) * kHalfBytes;
+    if (asymmetric) plan->half_cropped_bytes = elements(p, false) * kHalfBytes;
+    if (p.has_residual) plan->residual_copy_bytes = elements(p, false) * sizeof(float);
+  } else if (asymmetric) {
     plan->staging_bytes = full_bytes;
-    if (p.has_residual) {
-      plan->residual_copy_bytes =
-          static_cast<size_t>(p.batch) * p.out_h * p.out_w * p.out_c * sizeof(float);
-    }
+    if (p.has_residual) plan->residual_copy_bytes = elements(p, false) * sizeof(float);
   }
   try {
-    plan->input.set_nhwc(p.batch, p.in_h, p.in_w, p.in_c);           // dy
-    plan->filter.set_krsc(p.in_c, p.kernel_h, p.kernel_w, p.out_c);  // forward K = in_c
-    plan->conv.set(plan->pad_h.symmetric, plan->pad_w.symmetric, p.stride_h, p.stride_w, 1, 1, 1);
-    plan->output.set_nhwc(p.batch, full_h, full_w, p.out_c);  // dx (uncropped)
+    plan->input.set_nhwc(p.batch, p.in_h, p.in_w, p.in_c, type);           // dy
+    plan->filter.set_krsc(p.in_c, p.kernel_h, p.kernel_w, p.out_c, type);  // forward K = in_c
+    plan->conv.set(plan->pad_h.symmetric, plan->pad_w.symmetric, p.stride_h, p.stride_w, 1, 1, 1,
+                   math_type(precision));
+    plan->output.set_nhwc(p.batch, full_h, full_w, p.out_c, type);  // dx (uncropped)
   } catch (const Error& e) {
     *why = detail::concat("descriptors rejected: ", e.what());
     return nullptr;
@@ -415,8 +472,8 @@ std::unique_ptr<ConvPlan> build_transpose(cudnnHandle_t handle, cudaStream_t str
         plan->output.get(), buffers->output.get());
     return trial_succeeded(launched, stream, reason);
   };
-  if (!choose_algorithm(ranked, workspace_of, trial, &plan->backward_data_algo, &plan->cudnn_bytes,
-                        why))
+  if (!choose_algorithm(ranked, precision != Precision::FP32, workspace_of, trial,
+                        &plan->backward_data_algo, &plan->cudnn_bytes, why))
     return nullptr;
   plan->finish_workspace();
   return plan;
@@ -432,15 +489,33 @@ std::unique_ptr<ConvPlan> direct_plan(std::string why) {
 std::string plan_text(const ConvPlan& plan, const char* algo) {
   if (plan.direct) return "direct (cuDNN: " + plan.why_direct + ")";
   std::string text = std::string("cudnn ") + algo;
-  if (plan.staging_bytes) text += " +explicit pad";
+  if (plan.staging_bytes || plan.half_cropped_bytes) text += " +explicit pad";
+  if (plan.precision != Precision::FP32) text += std::string(" ") + precision_name(plan.precision);
   return text;
 }
 
 }  // namespace
 
-CudnnConv::CudnnConv(cudnnHandle_t handle, cudaStream_t stream)
-    : handle_(handle), stream_(stream) {}
+CudnnConv::CudnnConv(cudnnHandle_t handle, cudaStream_t stream, Precision precision)
+    : handle_(handle), stream_(stream), precision_(precision) {}
 CudnnConv::~CudnnConv() = default;
+
+size_t CudnnConv::half_filter_bytes(Precision precision, int64_t count) {
+  if (precision != Precision::FP16) return 0;
+  const size_t floats = static_cast<size_t>(count) * sizeof(float);
+  return align_up(floats) - floats + static_cast<size_t>(count) * kHalfBytes;
+}
+
+const void* CudnnConv::half_filter(const float* packed, int64_t count) {
+  return reinterpret_cast<const char*>(packed) +
+         align_up(static_cast<size_t>(count) * sizeof(float));
+}
+
+void CudnnConv::make_half_filter(float* packed, int64_t count) {
+  if (precision_ != Precision::FP16 || count == 0) return;
+  cast_on(stream_, packed, ScalarType::F32, const_cast<void*>(half_filter(packed, count)),
+          ScalarType::F16, static_cast<size_t>(count));
+}
 
 const ConvPlan& CudnnConv::forward_plan(const Conv2dParams& p) {
   const Key key = conv_key(p);
@@ -455,9 +530,9 @@ const ConvPlan& CudnnConv::forward_plan(const Conv2dParams& p) {
             "stride, dilation and padding");
   std::string why;
   std::unique_ptr<ConvPlan> plan =
-      build_forward(handle_, stream_, p, Padding::kSymmetricInCudnn, &why);
+      build_forward(handle_, stream_, p, Padding::kSymmetricInCudnn, precision_, &why);
   if (!plan && any_padding(p))
-    plan = build_forward(handle_, stream_, p, Padding::kAllExplicit, &why);
+    plan = build_forward(handle_, stream_, p, Padding::kAllExplicit, precision_, &why);
   if (!plan) plan = direct_plan(why);
   return *forward_plans_.emplace(key, std::move(plan)).first->second;
 }
@@ -476,9 +551,9 @@ const ConvPlan& CudnnConv::transpose_plan(const ConvTranspose2dParams& p) {
       "give the input size");
   std::string why;
   std::unique_ptr<ConvPlan> plan =
-      build_transpose(handle_, stream_, p, Padding::kSymmetricInCudnn, &why);
+      build_transpose(handle_, stream_, p, Padding::kSymmetricInCudnn, precision_, &why);
   if (!plan && any_padding(p))
-    plan = build_transpose(handle_, stream_, p, Padding::kAllExplicit, &why);
+    plan = build_transpose(handle_, stream_, p, Padding::kAllExplicit, precision_, &why);
   if (!plan) plan = direct_plan(why);
   return *transpose_plans_.emplace(key, std::move(plan)).first->second;
 }
@@ -520,7 +595,39 @@ void check_epilogue_inputs(const Conv2dParams& p, const float* bias, const float
   P3D_CHECK(!p.has_residual || residual, op, ": has_residual but residual is null");
 }
 
+// FP16's last step: the half result (ws.half_cropped or ws.half_output) to float y, then the
+// float epilogue. A residual living in y is saved first, since the conversion overwrites y.
+void finish_half(const Conv2dParams& p, const WorkspaceSections& ws, const void* half_result,
+                 const float* bias, const float* residual, float* y, cudaStream_t stream) {
+  const size_t count = elements(p, false);
+  const float* fused_residual = p.has_residual ? residual : nullptr;
+  if (fused_residual != nullptr && fused_residual == y) {
+    P3D_CUDA_CHECK(cudaMemcpyAsync(ws.residual_copy, y, count * sizeof(float),
+                                   cudaMemcpyDeviceToDevice, stream));
+    fused_residual = ws.residual_copy;
+  }
+  cast_on(stream, half_result, ScalarType::F16, y, ScalarType::F32, count);
+  run_epilogue(p, bias, fused_residual, y, stream);
+}
+
 }  // namespace
+
+// The window of an asymmetric transposed conv's uncropped result that is y.
+static SliceParams crop_params(const ConvTranspose2dParams& p, const ConvPlan& plan,
+                               size_t element_size) {
+  SliceParams crop{};
+  crop.rank = 4;
+  const int64_t in_dims[4] = {p.batch, p.out_h + plan.pad_h.extra_before + plan.pad_h.extra_after,
+                              p.out_w + plan.pad_w.extra_before + plan.pad_w.extra_after, p.out_c};
+  const int64_t out_dims[4] = {p.batch, p.out_h, p.out_w, p.out_c};
+  const int64_t begin[4] = {0, plan.pad_h.extra_before, plan.pad_w.extra_before, 0};
+  std::copy(in_dims, in_dims + 4, crop.in_dims);
+  std::copy(out_dims, out_dims + 4, crop.out_dims);
+  std::copy(begin, begin + 4, crop.begin);
+  std::fill(crop.step, crop.step + 4, int64_t{1});
+  crop.element_size = static_cast<int32_t>(element_size);
+  return crop;
+}
 
 void CudnnConv::conv2d(const Conv2dParams& p, const float* x, const float* filter,
                        const float* bias, const float* residual, float* y, void* workspace) {
@@ -535,6 +642,8 @@ void CudnnConv::conv2d(const Conv2dParams& p, const float* x, const float* filte
   const WorkspaceSections ws = split_workspace(plan, workspace, "conv2d");
   try {
     const float* input = x;
+    const size_t filter_count =
+        static_cast<size_t>(p.out_c) * p.kernel_h * p.kernel_w * (p.in_c / p.groups);
     if (plan.staging_bytes) {
       // Zero-pad the extra rows / columns cuDNN's symmetric padding does not cover.
       PadParams pad{};
@@ -549,6 +658,17 @@ void CudnnConv::conv2d(const Conv2dParams& p, const float* x, const float* filte
       pad.value = 0.f;
       cuda::pad(pad, x, ws.staging, stream_);
       input = ws.staging;
+    }
+    if (plan.precision == Precision::FP16) {
+      cast_on(stream_, input, ScalarType::F32, ws.half_input, ScalarType::F16,
+              plan.half_input_bytes / kHalfBytes);
+      const float alpha = 1.f, beta = 0.f;
+      P3D_CUDNN_CHECK(cudnnConvolutionForward(
+          handle_, &alpha, plan.input.get(), ws.half_input, plan.filter.get(),
+          half_filter(filter, static_cast<int64_t>(filter_count)), plan.conv.get(),
+          plan.forward_algo, ws.cudnn, plan.cudnn_bytes, &beta, plan.output.get(), ws.half_output));
+      finish_half(p, ws, ws.half_output, bias, residual, y, stream_);
+      return;
     }
     // A residual living in y itself (an in-place add) is accumulated by cuDNN (beta = 1)
     // since writing y would destroy it before the epilogue could read it.
@@ -579,6 +699,10 @@ void CudnnConv::conv_transpose2d(const ConvTranspose2dParams& p, const float* x,
   }
   const WorkspaceSections ws = split_workspace(plan, workspace, "conv_transpose2d");
   try {
+    if (plan.precision == Precision::FP16) {
+      run_transpose_half(plan, ws, p, x, filter, bias, residual, y);
+      return;
+    }
     const float* fused_residual = p.has_residual ? residual : nullptr;
     const int64_t out_count = static_cast<int64_t>(p.batch) * p.out_h * p.out_w * p.out_c;
     if (plan.staging_bytes == 0) {
@@ -605,24 +729,32 @@ void CudnnConv::conv_transpose2d(const ConvTranspose2dParams& p, const float* x,
     P3D_CUDNN_CHECK(cudnnConvolutionBackwardData(
         handle_, &alpha, plan.filter.get(), filter, plan.input.get(), x, plan.conv.get(),
         plan.backward_data_algo, ws.cudnn, plan.cudnn_bytes, &beta, plan.output.get(), ws.staging));
-    SliceParams crop{};
-    crop.rank = 4;
-    const int64_t in_dims[4] = {p.batch, p.out_h + plan.pad_h.extra_before + plan.pad_h.extra_after,
-                                p.out_w + plan.pad_w.extra_before + plan.pad_w.extra_after,
-                                p.out_c};
-    const int64_t out_dims[4] = {p.batch, p.out_h, p.out_w, p.out_c};
-    const int64_t begin[4] = {0, plan.pad_h.extra_before, plan.pad_w.extra_before, 0};
-    std::copy(in_dims, in_dims + 4, crop.in_dims);
-    std::copy(out_dims, out_dims + 4, crop.out_dims);
-    std::copy(begin, begin + 4, crop.begin);
-    std::fill(crop.step, crop.step + 4, int64_t{1});
-    crop.element_size = sizeof(float);
+    const SliceParams crop = crop_params(p, plan, sizeof(float));
     cuda::slice(crop, ws.staging, y, stream_);
     run_epilogue(p, bias, fused_residual, y, stream_);
   } catch (const Error& e) {
     P3D_THROW(describe("conv_transpose2d", p), " (cuDNN backward-data algo ",
               algo_name(plan.backward_data_algo), "): ", e.what());
   }
+}
+
+void CudnnConv::run_transpose_half(const ConvPlan& plan, const WorkspaceSections& ws,
+                                   const ConvTranspose2dParams& p, const float* x,
+                                   const float* filter, const float* bias, const float* residual,
+                                   float* y) {
+  const size_t filter_count = static_cast<size_t>(p.in_c) * p.kernel_h * p.kernel_w * p.out_c;
+  cast_on(stream_, x, ScalarType::F32, ws.half_input, ScalarType::F16, elements(p, true));
+  const float alpha = 1.f, beta = 0.f;
+  P3D_CUDNN_CHECK(cudnnConvolutionBackwardData(
+      handle_, &alpha, plan.filter.get(), half_filter(filter, static_cast<int64_t>(filter_count)),
+      plan.input.get(), ws.half_input, plan.conv.get(), plan.backward_data_algo, ws.cudnn,
+      plan.cudnn_bytes, &beta, plan.output.get(), ws.half_output));
+  const void* result = ws.half_output;
+  if (plan.half_cropped_bytes) {
+    cuda::slice(crop_params(p, plan, kHalfBytes), ws.half_output, ws.half_cropped, stream_);
+    result = ws.half_cropped;
+  }
+  finish_half(p, ws, result, bias, residual, y, stream_);
 }
 
 }  // namespace p3d::cuda_backend

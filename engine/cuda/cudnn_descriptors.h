@@ -9,8 +9,8 @@
 
 namespace p3d::cuda_backend {
 
-// A 4-D float activation tensor in NHWC memory order. cuDNN takes the logical sizes in
-// n, c, h, w order whatever the memory format.
+// A 4-D activation tensor (float, or half under FP16) in NHWC memory order. cuDNN takes the
+// logical sizes in n, c, h, w order whatever the memory format.
 class TensorDescriptor {
  public:
   TensorDescriptor() { P3D_CUDNN_CHECK(cudnnCreateTensorDescriptor(&desc_)); }
@@ -18,9 +18,8 @@ class TensorDescriptor {
   TensorDescriptor(const TensorDescriptor&) = delete;
   TensorDescriptor& operator=(const TensorDescriptor&) = delete;
 
-  void set_nhwc(int n, int h, int w, int c) {
-    P3D_CUDNN_CHECK(
-        cudnnSetTensor4dDescriptor(desc_, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, n, c, h, w));
+  void set_nhwc(int n, int h, int w, int c, cudnnDataType_t type = CUDNN_DATA_FLOAT) {
+    P3D_CUDNN_CHECK(cudnnSetTensor4dDescriptor(desc_, CUDNN_TENSOR_NHWC, type, n, c, h, w));
   }
   cudnnTensorDescriptor_t get() const { return desc_; }
 
@@ -28,7 +27,8 @@ class TensorDescriptor {
   cudnnTensorDescriptor_t desc_ = nullptr;
 };
 
-// A float filter in cuDNN's NHWC filter layout, KRSC = [k, r, s, c] = [out_c, kh, kw, in_c].
+// A filter (float, or half under FP16) in cuDNN's NHWC filter layout, KRSC = [k, r, s, c] = [out_c,
+// kh, kw, in_c].
 class FilterDescriptor {
  public:
   FilterDescriptor() { P3D_CUDNN_CHECK(cudnnCreateFilterDescriptor(&desc_)); }
@@ -36,9 +36,8 @@ class FilterDescriptor {
   FilterDescriptor(const FilterDescriptor&) = delete;
   FilterDescriptor& operator=(const FilterDescriptor&) = delete;
 
-  void set_krsc(int k, int r, int s, int c) {
-    P3D_CUDNN_CHECK(
-        cudnnSetFilter4dDescriptor(desc_, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NHWC, k, c, r, s));
+  void set_krsc(int k, int r, int s, int c, cudnnDataType_t type = CUDNN_DATA_FLOAT) {
+    P3D_CUDNN_CHECK(cudnnSetFilter4dDescriptor(desc_, type, CUDNN_TENSOR_NHWC, k, c, r, s));
   }
   cudnnFilterDescriptor_t get() const { return desc_; }
 
@@ -53,16 +52,17 @@ class ConvolutionDescriptor {
   ConvolutionDescriptor(const ConvolutionDescriptor&) = delete;
   ConvolutionDescriptor& operator=(const ConvolutionDescriptor&) = delete;
 
-  // Cross-correlation (what every framework calls convolution), float accumulation, FMA
-  // math only: CUDNN_DEFAULT_MATH would let Ampere and later GPUs round float inputs to
-  // TF32 on tensor cores, which breaks agreement with the FP32 reference.
+  // Cross-correlation (what every framework calls convolution), float accumulation. FP32
+  // asks for FMA math only: CUDNN_DEFAULT_MATH would let Ampere and later GPUs round float
+  // inputs to TF32 on tensor cores, which breaks agreement with the FP32 reference; the
+  // TF32 and FP16 options ask for CUDNN_TENSOR_OP_MATH (engine/precision.h).
   void set(int pad_h, int pad_w, int stride_h, int stride_w, int dilation_h, int dilation_w,
-           int groups) {
+           int groups, cudnnMathType_t math = CUDNN_FMA_MATH) {
     P3D_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(desc_, pad_h, pad_w, stride_h, stride_w,
                                                     dilation_h, dilation_w, CUDNN_CROSS_CORRELATION,
                                                     CUDNN_DATA_FLOAT));
     P3D_CUDNN_CHECK(cudnnSetConvolutionGroupCount(desc_, groups));
-    P3D_CUDNN_CHECK(cudnnSetConvolutionMathType(desc_, CUDNN_FMA_MATH));
+    P3D_CUDNN_CHECK(cudnnSetConvolutionMathType(desc_, math));
   }
   cudnnConvolutionDescriptor_t get() const { return desc_; }
 

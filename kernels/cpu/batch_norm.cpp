@@ -28,8 +28,7 @@ inline void normalise(const float* x, const float* mean, const float* scale, con
 
 void batch_norm(ThreadPool& pool, const BatchNormParams& p, const float* x, const float* gamma,
                 const float* beta, const float* mean, const float* variance, float* y) {
-  P3D_CHECK(p.rows >= 0 && p.channels >= 0, "batch_norm: negative size [", p.rows, ", ", p.channels,
-            "]");
+  check_batch_norm_params(p);
   const int64_t c = p.channels;
   if (p.rows == 0 || c == 0) return;
   const float epsilon = p.epsilon;

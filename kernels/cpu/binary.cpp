@@ -179,11 +179,9 @@ void run(ThreadPool& pool, const Layout& l, const float* a, const float* b, floa
 }  // namespace
 
 void binary(ThreadPool& pool, const BinaryParams& p, const float* a, const float* b, float* y) {
-  P3D_CHECK(p.rank >= 1 && p.rank <= kMaxRank, "binary: rank ", p.rank, " not in 1..", kMaxRank);
-  for (int d = 0; d < p.rank; ++d) {
-    P3D_CHECK(p.out_dims[d] >= 0, "binary: negative dim ", p.out_dims[d]);
+  check_binary_params(p);
+  for (int d = 0; d < p.rank; ++d)
     if (p.out_dims[d] == 0) return;
-  }
   const Layout l = normalise(p);
   switch (p.op) {
     case Binary::Add:

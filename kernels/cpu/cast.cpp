@@ -124,9 +124,8 @@ void from_float(ScalarType to, const float* v, void* y, int64_t offset, int64_t 
 }  // namespace
 
 void cast(ThreadPool& pool, const CastParams& p, const void* x, void* y) {
-  P3D_CHECK(p.count >= 0, "cast: negative count ", p.count);
+  check_cast_params(p);
   const size_t from_size = element_size(p.from);
-  element_size(p.to);  // validates the target type
   if (p.count == 0) return;
 
   if (p.from == p.to) {

@@ -15,11 +15,7 @@ constexpr int64_t kGrainBytes = 256 * 1024;  // bytes per task below which the c
 }  // namespace
 
 void concat_copy(ThreadPool& pool, const ConcatCopyParams& p, const void* x, void* y) {
-  P3D_CHECK(p.outer >= 0 && p.inner >= 0 && p.element_size > 0 && p.column_offset >= 0 &&
-                p.column_offset + p.inner <= p.inner_total,
-            "concat_copy: input columns [", p.column_offset, ", ", p.column_offset + p.inner,
-            ") do not fit an output row of ", p.inner_total, " (element size ", p.element_size,
-            ")");
+  check_concat_copy_params(p);
   if (p.outer == 0 || p.inner == 0) return;
   const int64_t es = p.element_size;
   const uint8_t* src = static_cast<const uint8_t*>(x);

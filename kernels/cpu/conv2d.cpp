@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/conv.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/error.h"
@@ -29,7 +30,7 @@ enum class ConvPath {
 };
 
 // Block sizes. The im2col block (rows x kh*kw*in_c/groups floats) is sized to stay in the
-// 1 MiB L2 beside Eigen's packed panels; the pointwise output tile likewise. A block never
+// 1 MiB L2 beside the GEMM's B panels; the pointwise output tile likewise. A block never
 // has fewer rows than kMinRows so the packing of the filter stays amortised.
 constexpr int64_t kIm2colBudgetFloats = 64 * 1024;  // 256 KiB
 constexpr int64_t kTileBudgetFloats = 64 * 1024;    // 256 KiB
@@ -68,28 +69,6 @@ bool is_pointwise(const Conv2dParams& p) {
          p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
 }
 
-void validate(const Conv2dParams& p) {
-  P3D_CHECK(p.batch > 0 && p.in_h > 0 && p.in_w > 0 && p.in_c > 0,
-            "conv2d: input dims must be positive (", p.batch, "x", p.in_h, "x", p.in_w, "x", p.in_c,
-            ")");
-  P3D_CHECK(p.out_h > 0 && p.out_w > 0 && p.out_c > 0, "conv2d: output dims must be positive (",
-            p.out_h, "x", p.out_w, "x", p.out_c, ")");
-  P3D_CHECK(p.kernel_h > 0 && p.kernel_w > 0 && p.stride_h > 0 && p.stride_w > 0 &&
-                p.dilation_h > 0 && p.dilation_w > 0,
-            "conv2d: kernel, stride and dilation must be positive");
-  P3D_CHECK(p.pad_top >= 0 && p.pad_left >= 0 && p.pad_bottom >= 0 && p.pad_right >= 0,
-            "conv2d: padding must be non-negative");
-  P3D_CHECK(p.groups > 0 && p.in_c % p.groups == 0 && p.out_c % p.groups == 0, "conv2d: groups (",
-            p.groups, ") must divide in_c (", p.in_c, ") and out_c (", p.out_c, ")");
-  const int32_t oh =
-      conv_out_size(p.in_h, p.kernel_h, p.stride_h, p.dilation_h, p.pad_top, p.pad_bottom);
-  const int32_t ow =
-      conv_out_size(p.in_w, p.kernel_w, p.stride_w, p.dilation_w, p.pad_left, p.pad_right);
-  P3D_CHECK(oh == p.out_h && ow == p.out_w, "conv2d: output ", p.out_h, "x", p.out_w,
-            " does not match the input, kernel, stride, dilation and padding (expected ", oh, "x",
-            ow, ")");
-}
-
 ConvPlan plan_conv(const Conv2dParams& p, int threads) {
   ConvPlan plan{};
   const int64_t icg = p.in_c / p.groups;
@@ -116,7 +95,7 @@ ConvPlan plan_conv(const Conv2dParams& p, int threads) {
   const int64_t balance_rows = ceil_div(plan.rows, ceil_div(wanted_tiles, p.groups));
   plan.row_block = std::max(kMinRows, std::min(cache_rows, balance_rows));
   plan.row_blocks = ceil_div(plan.rows, std::min(plan.row_block, plan.rows));
-  // Spread the rows evenly over the blocks, in multiples of 4 (Eigen's nr) where possible.
+  // Spread the rows evenly over the blocks, in multiples of 4 where possible.
   plan.row_block = std::min(round_up(ceil_div(plan.rows, plan.row_blocks), 4), plan.rows);
   plan.row_blocks = ceil_div(plan.rows, plan.row_block);
 
@@ -127,7 +106,9 @@ ConvPlan plan_conv(const Conv2dParams& p, int threads) {
   const int64_t tiles = plan.row_blocks * p.groups;
   if (tiles < wanted_tiles && plan.group_out >= 2 * kMinColBlock) {
     const int64_t splits = ceil_div(wanted_tiles, tiles);
-    plan.col_block = std::max(kMinColBlock, round_up(ceil_div(plan.group_out, splits), 16));
+    // Column blocks start on packed panels.
+    plan.col_block =
+        std::max(kMinColBlock, round_up(ceil_div(plan.group_out, splits), gemm_panel_width()));
   }
   plan.col_blocks = ceil_div(plan.group_out, plan.col_block);
   plan.tasks = plan.row_blocks * p.groups * plan.col_blocks;
@@ -137,9 +118,8 @@ ConvPlan plan_conv(const Conv2dParams& p, int threads) {
   // The last row block and the last column block may be smaller; size for every shape.
   const int64_t last_rows = plan.rows - (plan.row_blocks - 1) * plan.row_block;
   const int64_t last_cols = plan.group_out - (plan.col_blocks - 1) * plan.col_block;
-  for (int64_t r : {plan.row_block, last_rows})
-    for (int64_t c : {plan.col_block, last_cols})
-      plan.gemm_floats = std::max(plan.gemm_floats, gemm_scratch_floats(r, c, plan.depth));
+  (void)last_cols;
+  plan.gemm_floats = gemm_packed_scratch_floats(std::max(plan.row_block, last_rows), plan.depth);
   plan.slice_floats = round_up_floats(plan.im2col_floats) + round_up_floats(plan.gemm_floats);
   return plan;
 }
@@ -201,7 +181,7 @@ struct ConvJob {
   const Conv2dParams& p;
   const ConvPlan& plan;
   const float* x;
-  const float* w;
+  const float* w;  // packed (GEMM paths) or HWIO (direct path)
   const Epilogue& epilogue;
   float* y;
   float* workspace;
@@ -241,10 +221,10 @@ void gemm_tiles(const ConvJob& job, int thread) {
     const int64_t oc0 = g * plan.group_out + c0;
     float* tile = job.y + row0 * p.out_c + oc0;
     const Epilogue e = epilogue_block(job.epilogue, row0, oc0);
-    epilogue_init(e, rows, cols, tile, p.out_c);
-    gemm({rows, cols, plan.depth, a, {job.w + oc0, p.out_c, false}, tile, p.out_c, true},
-         gemm_scratch);
-    epilogue_activate(e, rows, cols, tile, p.out_c);
+    const PackedB group_filter{job.w + g * gemm_packed_b_floats(plan.depth, plan.group_out),
+                               plan.depth};
+    gemm_packed(rows, cols, a, packed_b_columns(group_filter, c0), tile, p.out_c, false, e,
+                gemm_scratch);
   }
 }
 
@@ -335,8 +315,30 @@ float* aligned_workspace(void* workspace) {
 
 }  // namespace
 
+size_t conv2d_packed_filter_floats(const Conv2dParams& p) {
+  check_conv2d_params(p);
+  const ConvPlan plan = plan_conv(p, 1);
+  if (plan.path == ConvPath::Direct)
+    return static_cast<size_t>(int64_t{p.kernel_h} * p.kernel_w * (p.in_c / p.groups) * p.out_c);
+  return static_cast<size_t>(p.groups) * gemm_packed_b_floats(plan.depth, plan.group_out);
+}
+
+void conv2d_pack_filter(const Conv2dParams& p, const float* w_hwio, float* packed) {
+  check_conv2d_params(p);
+  const ConvPlan plan = plan_conv(p, 1);
+  if (plan.path == ConvPath::Direct) {  // the direct loops read HWIO as it is
+    std::memcpy(packed, w_hwio, sizeof(float) * conv2d_packed_filter_floats(p));
+    return;
+  }
+  // HWIO is the row-major [kh*kw*in_c/groups, out_c] matrix; group g owns its columns.
+  const size_t per_group = gemm_packed_b_floats(plan.depth, plan.group_out);
+  for (int64_t g = 0; g < p.groups; ++g)
+    gemm_pack_b({w_hwio + g * plan.group_out, p.out_c, false}, plan.depth, plan.group_out,
+                packed + g * per_group);
+}
+
 size_t conv2d_workspace_bytes(const Conv2dParams& p, int threads) {
-  validate(p);
+  check_conv2d_params(p);
   const ConvPlan plan = plan_conv(p, threads);
   if (plan.slice_floats == 0) return 0;
   // One slice per pool thread, plus slack to align the start.
@@ -344,10 +346,10 @@ size_t conv2d_workspace_bytes(const Conv2dParams& p, int threads) {
          sizeof(float);
 }
 
-void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float* w_hwio,
+void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float* w_packed,
             const float* bias, const float* residual, float* y, void* workspace) {
-  validate(p);
-  P3D_CHECK(x && w_hwio && y, "conv2d: null input, filter or output");
+  check_conv2d_params(p);
+  P3D_CHECK(x && w_packed && y, "conv2d: null input, filter or output");
   P3D_CHECK(!p.has_bias || bias, "conv2d: has_bias but bias is null");
   P3D_CHECK(!p.has_residual || residual, "conv2d: has_residual but residual is null");
   const ConvPlan plan = plan_conv(p, pool.size());
@@ -359,7 +361,7 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
   const ConvJob job{p,
                     plan,
                     x,
-                    w_hwio,
+                    w_packed,
                     epilogue,
                     y,
                     plan.slice_floats ? aligned_workspace(workspace) : nullptr,

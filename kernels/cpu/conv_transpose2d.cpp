@@ -1,5 +1,6 @@
 // Transposed 2-D convolution on the CPU (tf.nn.conv2d_transpose), NHWC, HWOI filter.
 //
+// The filter is packed once at plan time (conv_transpose2d_pack_filter) as the GEMM's B.
 // Each input pixel spreads x[n, ih, iw, :] * W[ky, kx, :, :]^T onto output pixel
 // (ih * stride - pad_top + ky, iw * stride - pad_left + kx). We compute those products
 // for whole input rows with one GEMM, X[rows, in_c] * W^T -> columns
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/conv.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/error.h"
@@ -41,26 +43,6 @@ struct TransposePlan {
   size_t slice_floats;
 };
 
-void validate(const ConvTranspose2dParams& p) {
-  P3D_CHECK(p.groups == 1, "conv_transpose2d: only groups == 1 is supported (got ", p.groups, ")");
-  P3D_CHECK(p.dilation_h == 1 && p.dilation_w == 1,
-            "conv_transpose2d: only dilation 1 is supported (got ", p.dilation_h, "x", p.dilation_w,
-            ")");
-  P3D_CHECK(p.batch > 0 && p.in_h > 0 && p.in_w > 0 && p.in_c > 0 && p.out_h > 0 && p.out_w > 0 &&
-                p.out_c > 0,
-            "conv_transpose2d: dims must be positive");
-  P3D_CHECK(p.kernel_h > 0 && p.kernel_w > 0 && p.stride_h > 0 && p.stride_w > 0,
-            "conv_transpose2d: kernel and stride must be positive");
-  P3D_CHECK(p.pad_top >= 0 && p.pad_left >= 0 && p.pad_bottom >= 0 && p.pad_right >= 0,
-            "conv_transpose2d: padding must be non-negative");
-  // The forward conv this is the adjoint of maps the output back onto the input exactly.
-  const int32_t ih = conv_out_size(p.out_h, p.kernel_h, p.stride_h, 1, p.pad_top, p.pad_bottom);
-  const int32_t iw = conv_out_size(p.out_w, p.kernel_w, p.stride_w, 1, p.pad_left, p.pad_right);
-  P3D_CHECK(ih == p.in_h && iw == p.in_w, "conv_transpose2d: output ", p.out_h, "x", p.out_w,
-            " with this kernel, stride and padding convolves to ", ih, "x", iw,
-            ", not to the input ", p.in_h, "x", p.in_w);
-}
-
 // Most input rows the output rows [oh0, oh0 + rows) draw from (any oh0).
 int64_t window_rows_for(const ConvTranspose2dParams& p, int64_t rows) {
   return std::min<int64_t>(p.in_h, (rows + p.kernel_h - 2) / p.stride_h + 1);
@@ -81,8 +63,9 @@ TransposePlan plan_transpose(const ConvTranspose2dParams& p, int threads) {
   plan.columns_floats = static_cast<size_t>(plan.window_rows * plan.row_floats);
   // A chunk's GEMM covers from one input row up to the whole window.
   const int64_t n = int64_t{p.kernel_h} * p.kernel_w * p.out_c;
+  (void)n;
   for (int64_t r = 1; r <= plan.window_rows; ++r)
-    plan.gemm_floats = std::max(plan.gemm_floats, gemm_scratch_floats(r * p.in_w, n, p.in_c));
+    plan.gemm_floats = std::max(plan.gemm_floats, gemm_packed_scratch_floats(r * p.in_w, p.in_c));
   plan.slice_floats = round_up_floats(plan.columns_floats) + round_up_floats(plan.gemm_floats);
   return plan;
 }
@@ -112,15 +95,10 @@ void fill_window(const ConvTranspose2dParams& p, const TransposePlan& plan, cons
   }
   if (first_new <= hi) {
     const int64_t ncols = int64_t{p.kernel_h} * p.kernel_w * p.out_c;
-    const GemmArgs g{(hi - first_new + 1) * p.in_w,
-                     ncols,
-                     p.in_c,
-                     {x + (n * p.in_h + first_new) * p.in_w * p.in_c, p.in_c, false},
-                     {w, p.in_c, true},
-                     win.data + (first_new - lo) * plan.row_floats,
-                     ncols,
-                     false};
-    gemm(g, gemm_scratch);
+    const Epilogue none{nullptr, nullptr, 0, Unary::Identity, 0.f};
+    gemm_packed((hi - first_new + 1) * p.in_w, ncols,
+                {x + (n * p.in_h + first_new) * p.in_w * p.in_c, p.in_c, false}, {w, p.in_c},
+                win.data + (first_new - lo) * plan.row_floats, ncols, false, none, gemm_scratch);
   }
   win.n = n;
   win.lo = lo;
@@ -192,18 +170,30 @@ void transpose_rows(const TransposeJob& job, int64_t r0, int64_t r1, int thread)
 
 }  // namespace
 
+size_t conv_transpose2d_packed_filter_floats(const ConvTranspose2dParams& p) {
+  check_conv_transpose2d_params(p);
+  return gemm_packed_b_floats(p.in_c, int64_t{p.kernel_h} * p.kernel_w * p.out_c);
+}
+
+// HWOI read as the row-major [kh*kw*out_c, in_c] matrix is the GEMM's B transposed.
+void conv_transpose2d_pack_filter(const ConvTranspose2dParams& p, const float* w_hwoi,
+                                  float* packed) {
+  check_conv_transpose2d_params(p);
+  gemm_pack_b({w_hwoi, p.in_c, true}, p.in_c, int64_t{p.kernel_h} * p.kernel_w * p.out_c, packed);
+}
+
 size_t conv_transpose2d_workspace_bytes(const ConvTranspose2dParams& p, int threads) {
-  validate(p);
+  check_conv_transpose2d_params(p);
   const TransposePlan plan = plan_transpose(p, threads);
   return (static_cast<size_t>(std::max(1, threads)) * plan.slice_floats + kScratchAlignFloats) *
          sizeof(float);
 }
 
 void conv_transpose2d(ThreadPool& pool, const ConvTranspose2dParams& p, const float* x,
-                      const float* w_hwoi, const float* bias, const float* residual, float* y,
+                      const float* w_packed, const float* bias, const float* residual, float* y,
                       void* workspace) {
-  validate(p);
-  P3D_CHECK(x && w_hwoi && y, "conv_transpose2d: null input, filter or output");
+  check_conv_transpose2d_params(p);
+  P3D_CHECK(x && w_packed && y, "conv_transpose2d: null input, filter or output");
   P3D_CHECK(!p.has_bias || bias, "conv_transpose2d: has_bias but bias is null");
   P3D_CHECK(!p.has_residual || residual, "conv_transpose2d: has_residual but residual is null");
   P3D_CHECK(workspace, "conv_transpose2d: needs a workspace of conv_transpose2d_workspace_bytes()");
@@ -211,7 +201,7 @@ void conv_transpose2d(ThreadPool& pool, const ConvTranspose2dParams& p, const fl
   float* ws = aligned_workspace(workspace);
   const Epilogue epilogue{p.has_bias ? bias : nullptr, p.has_residual ? residual : nullptr, p.out_c,
                           p.activation, p.activation_alpha};
-  const TransposeJob job{p, plan, x, w_hwoi, epilogue, y, ws};
+  const TransposeJob job{p, plan, x, w_packed, epilogue, y, ws};
   const int64_t rows = int64_t{p.batch} * p.out_h;
   pool.parallel_for(rows, ceil_div(rows, plan.workers), [&job](int64_t r0, int64_t r1, int thread) {
     transpose_rows(job, r0, r1, thread);

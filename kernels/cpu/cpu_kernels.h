@@ -18,14 +18,22 @@
 namespace p3d::cpu {
 
 // Convolution: im2col (skipped for 1x1 stride-1 unpadded) + blocked GEMM per thread.
+// The filter (HWIO) is packed once for the GEMM (conv2d_pack_filter, into
+// conv2d_packed_filter_floats floats); conv2d reads only the packed form.
+size_t conv2d_packed_filter_floats(const Conv2dParams& p);
+void conv2d_pack_filter(const Conv2dParams& p, const float* w_hwio, float* packed);
 size_t conv2d_workspace_bytes(const Conv2dParams& p, int threads);
-void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float* w_hwio,
+void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float* w_packed,
             const float* bias, const float* residual, float* y, void* workspace);
 
-// Transposed convolution: GEMM into columns, then col2im scatter-add.
+// Transposed convolution: GEMM into columns, then col2im scatter-add. The filter (HWOI)
+// is packed once, as for conv2d.
+size_t conv_transpose2d_packed_filter_floats(const ConvTranspose2dParams& p);
+void conv_transpose2d_pack_filter(const ConvTranspose2dParams& p, const float* w_hwoi,
+                                  float* packed);
 size_t conv_transpose2d_workspace_bytes(const ConvTranspose2dParams& p, int threads);
 void conv_transpose2d(ThreadPool& pool, const ConvTranspose2dParams& p, const float* x,
-                      const float* w_hwoi, const float* bias, const float* residual, float* y,
+                      const float* w_packed, const float* bias, const float* residual, float* y,
                       void* workspace);
 
 void matmul(ThreadPool& pool, const MatmulParams& p, const float* a, const float* b,

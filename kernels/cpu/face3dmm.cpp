@@ -180,18 +180,7 @@ void face_pos_moments(int32_t batch, int32_t vertex_count, const float* projecti
   for (int32_t b = 0; b < batch; ++b) {
     const float* uv = projection + static_cast<int64_t>(b) * vertex_count * 2;
     double m[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (int32_t v = 0; v < vertex_count; ++v) {
-      const double x = shape[v * 3 + 0], y = shape[v * 3 + 1], z = shape[v * 3 + 2];
-      const double u = uv[v * 2 + 0], w = uv[v * 2 + 1];
-      m[0] += x * u;
-      m[1] += y * u;
-      m[2] += z * u;
-      m[3] += u;
-      m[4] += x * w;
-      m[5] += y * w;
-      m[6] += z * w;
-      m[7] += w;
-    }
+    for (int32_t v = 0; v < vertex_count; ++v) add_pos_moments(shape + v * 3, uv + v * 2, m);
     std::copy(m, m + 8, moments + b * 8);
   }
 }

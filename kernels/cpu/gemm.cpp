@@ -1,86 +1,242 @@
-// Single-threaded GEMM on Eigen's GEBP kernel with packing buffers from the caller, and the
-// fused epilogue (bias, residual, activation) of the dense CPU kernels.
+// The blocked GEMM driver (packing, blocking, dispatch to the micro-kernel of the active
+// instruction set) and the fused epilogue of the dense CPU kernels. See gemm.h.
 //
-// Why Eigen's internal entry point and not `C.noalias() = A * B` on Maps: the expression
-// form allocates its packing panels per call (on the heap once they pass 128 KiB), which
-// the engine forbids in the steady state. general_matrix_matrix_product::run is what the
-// expression calls underneath; giving it a level3_blocking whose panels point into our
-// scratch keeps Eigen's tuned AVX-512 micro-kernel and blocking with zero allocations.
-// We parallelise across blocks ourselves, so Eigen must stay single-threaded: its OpenMP
-// path is only taken with a GemmParallelInfo, which we never pass, and we refuse -fopenmp.
-#define EIGEN_DONT_PARALLELIZE
+// Blocking, for each block of at most kMcBudget rows of A:
+//   for each depth chunk of kc:   the block's A rows are read where they lie (L2) ...
+//     for each nr-column panel:    ... its kc x nr chunk of B stays in L1 ...
+//       for each mr rows:          ... while the micro-kernel sweeps the rows.
+// The first chunk starts C from bias + residual (or C itself when accumulating), the last
+// applies the activation, so C is written once per chunk and never re-read by an epilogue.
 #include "kernels/cpu/gemm.h"
 
-// GCC 12 reports its own AVX-512 intrinsics (`__m512 __Y = __Y;` in avx512fintrin.h) as
-// maybe-uninitialized once Eigen's packing code inlines them; a known false positive. The
-// warning is raised after inlining, so it can only be silenced for the whole file.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
+#include "kernels/cpu/cpu_isa.h"
+#include "kernels/cpu/isa/micro_kernel.h"
 #include "kernels/error.h"
-
-#ifdef EIGEN_HAS_OPENMP
-#error "gemm.cpp must be built without OpenMP: the kernels parallelise on their own pool"
-#endif
 
 namespace p3d::cpu {
 namespace {
 
-using Index = Eigen::Index;
-constexpr size_t kPanelAlignBytes = 64;  // Eigen loads packed panels with aligned AVX-512 loads
+constexpr size_t kAlignFloats = 16;             // 64 bytes: aligned vector loads of B
+constexpr int64_t kMcBudgetFloats = 48 * 1024;  // an A block: 192 KiB, inside L2
 
-struct BlockSizes {
-  Index kc, mc, nc;  // Eigen's names in its column-major view (see blocking_for)
-};
-
-// Eigen computes a row-major C = A * B as the column-major C^T = B^T * A^T, so its "lhs"
-// rows are our n and its "rhs" columns are our m (this mirrors gemm_blocking_space).
-BlockSizes blocking_for(int64_t m, int64_t n, int64_t k) {
-  Index kc = k, mc = n, nc = m;
-  Eigen::internal::computeProductBlockingSizes<float, float, 1>(kc, mc, nc, Index(1));
-  return {kc, mc, nc};
+const MicroKernel& select_kernel() {
+#if defined(__x86_64__)  // the AVX files are only compiled for x86-64 (CMakeLists.txt)
+  switch (active_cpu_isa()) {
+    case CpuIsa::Avx512:
+      return micro_kernel_avx512();
+    case CpuIsa::Avx2:
+      return micro_kernel_avx2();
+    case CpuIsa::Baseline:
+      break;
+  }
+#endif
+  return micro_kernel_baseline();
 }
 
-size_t align_floats(size_t n) {
-  return (n + kPanelAlignBytes / sizeof(float) - 1) & ~(kPanelAlignBytes / sizeof(float) - 1);
+const MicroKernel& kernel() {
+  static const MicroKernel& k = select_kernel();
+  return k;
 }
+
+int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
+size_t align_floats(size_t n) { return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
 
 float* align_pointer(float* p) {
   const auto address = reinterpret_cast<std::uintptr_t>(p);
-  const auto aligned = (address + kPanelAlignBytes - 1) & ~std::uintptr_t(kPanelAlignBytes - 1);
-  return reinterpret_cast<float*>(aligned);
+  const std::uintptr_t align = kAlignFloats * sizeof(float);
+  return reinterpret_cast<float*>((address + align - 1) & ~(align - 1));
 }
 
-// Eigen's blocking descriptor with its panels placed in our scratch.
-class ScratchBlocking : public Eigen::internal::level3_blocking<float, float> {
- public:
-  ScratchBlocking(const BlockSizes& s, float* panel_a, float* panel_b) {
-    m_kc = s.kc;
-    m_mc = s.mc;
-    m_nc = s.nc;
-    m_blockA = panel_a;
-    m_blockB = panel_b;
+// Rows of A packed per block: a multiple of mr whose kc-deep block fits the budget.
+int64_t block_rows(const MicroKernel& mk) {
+  return std::max<int64_t>(mk.mr, kMcBudgetFloats / mk.kc / mk.mr * mk.mr);
+}
+
+// The micro-kernels read A row-major where it lies. A stored transposed is first copied,
+// rows [row0, row0 + rows) x depth [p0, p0 + kc), into row-major scratch (row stride kc).
+void copy_transposed_a(const GemmOperand& a, int64_t row0, int64_t rows, int64_t p0, int64_t kc,
+                       float* out) {
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* src = a.data + (p0 + p) * a.ld + row0;
+    for (int64_t i = 0; i < rows; ++i) out[i * kc + p] = src[i];
   }
+}
+
+// Where rows [row0, ...) x depth [p0, ...) of A can be read row-major.
+struct ABlock {
+  const float* data;
+  int64_t ld;
+};
+ABlock a_block(const GemmOperand& a, int64_t row0, int64_t rows, int64_t p0, int64_t kc,
+               float* scratch) {
+  if (!a.transposed) return {a.data + row0 * a.ld + p0, a.ld};
+  copy_transposed_a(a, row0, rows, p0, kc, scratch);
+  return {scratch, kc};
+}
+
+// Depth [p0, p0 + kc) x all n columns of B into nr-wide panels, panel j at
+// out + j * panel_stride, element (p, jj) at p * nr + jj; columns past n are zero.
+void pack_b(const MicroKernel& mk, const GemmOperand& b, int64_t p0, int64_t kc, int64_t n,
+            int64_t panel_stride, float* out) {
+  const int64_t nr = mk.nr;
+  for (int64_t j0 = 0; j0 < n; j0 += nr) {
+    float* panel = out + (j0 / nr) * panel_stride;
+    const int64_t live = std::min(nr, n - j0);
+    for (int64_t p = 0; p < kc; ++p) {
+      float* dst = panel + p * nr;
+      if (!b.transposed) {
+        std::memcpy(dst, b.data + (p0 + p) * b.ld + j0, sizeof(float) * live);
+      } else {
+        for (int64_t jj = 0; jj < live; ++jj) dst[jj] = b.data[(j0 + jj) * b.ld + p0 + p];
+      }
+      std::fill(dst + live, dst + nr, 0.0f);
+    }
+  }
+}
+
+bool fusable(Unary activation) {
+  return activation == Unary::Identity || activation == Unary::Relu || activation == Unary::Relu6 ||
+         activation == Unary::LeakyRelu;
+}
+
+MicroActivation micro_activation(Unary activation) {
+  switch (activation) {
+    case Unary::Relu:
+      return MicroActivation::Relu;
+    case Unary::Relu6:
+      return MicroActivation::Relu6;
+    case Unary::LeakyRelu:
+      return MicroActivation::LeakyRelu;
+    default:
+      return MicroActivation::Identity;
+  }
+}
+
+// Where chunk [p0, p0 + kc) of B's panels lies: panel j at base + j * panel_stride.
+struct BChunk {
+  const float* base;
+  int64_t panel_stride;
 };
 
-template <int AOrder, int BOrder>
-void run_product(const GemmArgs& g, ScratchBlocking& blocking) {
-  using Product = Eigen::internal::general_matrix_matrix_product<Index, float, AOrder, false, float,
-                                                                 BOrder, false, Eigen::RowMajor, 1>;
-  Product::run(g.m, g.n, g.k, g.a.data, g.a.ld, g.b.data, g.b.ld, g.c, 1, g.ldc, 1.0f, blocking,
-               nullptr);
+// One block of rows [row0, row0 + rows) and one depth chunk: every tile of the block.
+void multiply_chunk(const MicroKernel& mk, int64_t row0, int64_t rows, int64_t n, int64_t p0,
+                    int64_t kc, bool last_chunk, const ABlock& a, const BChunk& b, float* c,
+                    int64_t ldc, bool accumulate, const Epilogue& e) {
+  MicroTile t{};
+  t.kc = kc;
+  t.ldc = ldc;
+  t.load_c = accumulate || p0 > 0;
+  t.activate = last_chunk && e.activation != Unary::Identity && fusable(e.activation);
+  t.activation = micro_activation(e.activation);
+  t.alpha = e.alpha;
+  t.residual_ld = e.residual_ld;
+  t.lda = a.ld;
+  for (int64_t j0 = 0; j0 < n; j0 += mk.nr) {
+    t.b = b.base + (j0 / mk.nr) * b.panel_stride;
+    t.cols = static_cast<int>(std::min<int64_t>(mk.nr, n - j0));
+    t.bias = p0 == 0 && e.bias ? e.bias + j0 : nullptr;
+    for (int64_t i0 = 0; i0 < rows; i0 += mk.mr) {
+      const int64_t i = row0 + i0;
+      t.rows = static_cast<int>(std::min<int64_t>(mk.mr, rows - i0));
+      t.a = a.data + i0 * a.ld;
+      t.c = c + i * ldc + j0;
+      t.residual = p0 == 0 && e.residual ? e.residual + i * e.residual_ld + j0 : nullptr;
+      mk.run(t);
+    }
+  }
 }
 
-void zero_block(int64_t rows, int64_t cols, float* c, int64_t ldc) {
-  for (int64_t r = 0; r < rows; ++r) std::fill(c + r * ldc, c + r * ldc + cols, 0.0f);
+// k == 0: the product is zero, C = activation(C or 0 + bias + residual).
+void empty_product(int64_t m, int64_t n, float* c, int64_t ldc, bool accumulate,
+                   const Epilogue& e) {
+  if (!accumulate)
+    for (int64_t r = 0; r < m; ++r) std::fill(c + r * ldc, c + r * ldc + n, 0.0f);
+  apply_epilogue(e, m, n, c, ldc);
 }
+
+}  // namespace
+
+int64_t gemm_panel_width() { return kernel().nr; }
+
+const char* gemm_isa() { return kernel().isa; }
+
+size_t gemm_packed_b_floats(int64_t k, int64_t n) {
+  if (k <= 0 || n <= 0) return 0;
+  return static_cast<size_t>(k * round_up(n, kernel().nr));
+}
+
+void gemm_pack_b(const GemmOperand& b, int64_t k, int64_t n, float* packed) {
+  if (k <= 0 || n <= 0) return;
+  pack_b(kernel(), b, 0, k, n, k * kernel().nr, packed);
+}
+
+PackedB packed_b_columns(const PackedB& b, int64_t col0) {
+  const int64_t nr = kernel().nr;
+  P3D_CHECK(col0 % nr == 0, "gemm: packed B column offset ", col0, " is not a multiple of ", nr);
+  return {b.data + (col0 / nr) * b.k * nr, b.k};
+}
+
+size_t gemm_packed_scratch_floats(int64_t m, int64_t k) {
+  if (m <= 0 || k <= 0) return 0;
+  const MicroKernel& mk = kernel();
+  const int64_t rows = round_up(std::min(m, block_rows(mk)), mk.mr);
+  return align_floats(static_cast<size_t>(rows * std::min(k, mk.kc))) + kAlignFloats;
+}
+
+void gemm_packed(int64_t m, int64_t n, const GemmOperand& a, const PackedB& b, float* c,
+                 int64_t ldc, bool accumulate, const Epilogue& e, float* scratch) {
+  if (m <= 0 || n <= 0) return;
+  if (b.k <= 0) return empty_product(m, n, c, ldc, accumulate, e);
+  const MicroKernel& mk = kernel();
+  float* a_scratch = align_pointer(scratch);
+  const int64_t mc = block_rows(mk);
+  for (int64_t row0 = 0; row0 < m; row0 += mc) {
+    const int64_t rows = std::min(mc, m - row0);
+    for (int64_t p0 = 0; p0 < b.k; p0 += mk.kc) {
+      const int64_t kc = std::min(mk.kc, b.k - p0);
+      multiply_chunk(mk, row0, rows, n, p0, kc, p0 + kc == b.k,
+                     a_block(a, row0, rows, p0, kc, a_scratch), {b.data + p0 * mk.nr, b.k * mk.nr},
+                     c, ldc, accumulate, e);
+    }
+  }
+  if (!fusable(e.activation)) epilogue_activate(e, m, n, c, ldc);
+}
+
+size_t gemm_scratch_floats(int64_t m, int64_t n, int64_t k) {
+  if (m <= 0 || n <= 0 || k <= 0) return 0;
+  const MicroKernel& mk = kernel();
+  const size_t b_chunk = static_cast<size_t>(std::min(k, mk.kc) * round_up(n, mk.nr));
+  return gemm_packed_scratch_floats(m, k) + align_floats(b_chunk) + kAlignFloats;
+}
+
+void gemm(const GemmArgs& g, float* scratch) {
+  if (g.m <= 0 || g.n <= 0) return;
+  const Epilogue none{nullptr, nullptr, 0, Unary::Identity, 0.f};
+  if (g.k <= 0) return empty_product(g.m, g.n, g.c, g.ldc, g.accumulate, none);
+  const MicroKernel& mk = kernel();
+  float* a_scratch = align_pointer(scratch);
+  float* packed_b = align_pointer(a_scratch + gemm_packed_scratch_floats(g.m, g.k));
+  const int64_t mc = block_rows(mk);
+  // Depth outermost: each chunk of B is packed once and used by every row block.
+  for (int64_t p0 = 0; p0 < g.k; p0 += mk.kc) {
+    const int64_t kc = std::min(mk.kc, g.k - p0);
+    pack_b(mk, g.b, p0, kc, g.n, kc * mk.nr, packed_b);
+    for (int64_t row0 = 0; row0 < g.m; row0 += mc) {
+      const int64_t rows = std::min(mc, g.m - row0);
+      multiply_chunk(mk, row0, rows, g.n, p0, kc, p0 + kc == g.k,
+                     a_block(g.a, row0, rows, p0, kc, a_scratch), {packed_b, kc * mk.nr}, g.c,
+                     g.ldc, g.accumulate, none);
+    }
+  }
+}
+
+namespace {
 
 // Calls f(std::integral_constant<Unary, op>) so each activation gets its own loop, which
 // the compiler can vectorise (the switch in apply_unary folds away).
@@ -146,29 +302,6 @@ void epilogue_row(float* y, const float* bias, const float* res, int64_t cols, f
 }
 
 }  // namespace
-
-size_t gemm_scratch_floats(int64_t m, int64_t n, int64_t k) {
-  if (m <= 0 || n <= 0 || k <= 0) return 0;
-  const BlockSizes s = blocking_for(m, n, k);
-  // Panel A (Eigen's lhs: mc x kc) and panel B (kc x nc), each 64-byte aligned.
-  return align_floats(static_cast<size_t>(s.mc * s.kc)) +
-         align_floats(static_cast<size_t>(s.kc * s.nc)) + 2 * kPanelAlignBytes / sizeof(float);
-}
-
-void gemm(const GemmArgs& g, float* scratch) {
-  if (g.m <= 0 || g.n <= 0) return;
-  if (!g.accumulate) zero_block(g.m, g.n, g.c, g.ldc);
-  if (g.k <= 0) return;
-  const BlockSizes s = blocking_for(g.m, g.n, g.k);
-  float* panel_a = align_pointer(scratch);
-  float* panel_b = align_pointer(panel_a + s.mc * s.kc);
-  ScratchBlocking blocking(s, panel_a, panel_b);
-  const bool ta = g.a.transposed, tb = g.b.transposed;
-  if (!ta && !tb) return run_product<Eigen::RowMajor, Eigen::RowMajor>(g, blocking);
-  if (!ta && tb) return run_product<Eigen::RowMajor, Eigen::ColMajor>(g, blocking);
-  if (ta && !tb) return run_product<Eigen::ColMajor, Eigen::RowMajor>(g, blocking);
-  return run_product<Eigen::ColMajor, Eigen::ColMajor>(g, blocking);
-}
 
 Epilogue epilogue_block(const Epilogue& e, int64_t row, int64_t col) {
   Epilogue out = e;

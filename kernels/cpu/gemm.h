@@ -1,11 +1,13 @@
 // The single-threaded matrix product every dense CPU kernel (conv2d, conv_transpose2d,
-// matmul) is built on, and the fused epilogue they apply to an output block while it is
-// still in cache.
+// matmul, the 3DMM) is built on, and the fused epilogue they apply to an output block.
 //
-// gemm() is Eigen's blocked GEBP product run on caller-provided packing buffers: the
-// kernels split their work across the thread pool themselves, so the product must be
-// single-threaded, and the steady state must not allocate, so the packing panels live in
-// the caller's workspace (sized by gemm_scratch_floats) instead of Eigen's heap.
+// Our own blocked GEMM: A is packed into row micro-panels per depth chunk, B into column
+// panels (once at plan time for constant filters: gemm_pack_b / gemm_packed, or per call:
+// gemm), and a register-blocked micro-kernel for the instruction set chosen at start-up
+// (kernels/cpu/cpu_isa.h, kernels/cpu/isa/) computes each tile, adding bias and residual
+// and applying the activation in registers. The kernels split their work across the
+// thread pool themselves, so the product is single-threaded, and the steady state must not
+// allocate, so all packing buffers live in the caller's scratch.
 #pragma once
 
 #include <cstddef>
@@ -34,13 +36,12 @@ struct GemmArgs {
   bool accumulate;
 };
 
-// Floats of scratch gemm() needs for an m x n x k product (packed panels of A and B plus
-// alignment slack). It is not monotonic in the sizes: a caller that runs several block
-// shapes sizes its scratch for the largest value over them.
+// Floats of scratch gemm() needs for an m x n x k product (packed A and B chunks plus
+// alignment slack). Monotonic in m, n and k.
 size_t gemm_scratch_floats(int64_t m, int64_t n, int64_t k);
 
-// Runs the product on the calling thread. `scratch` holds gemm_scratch_floats(m, n, k)
-// floats; it need not be aligned.
+// Runs the product on the calling thread, packing B as it goes. `scratch` holds
+// gemm_scratch_floats(m, n, k) floats; it need not be aligned.
 void gemm(const GemmArgs& args, float* scratch);
 
 // The fused epilogue of a block of output C[rows, cols] (leading dimension ldc):
@@ -71,6 +72,33 @@ void apply_epilogue(const Epilogue& e, int64_t rows, int64_t cols, float* c, int
 // applies the activation (a no-op for Identity). Saves the zero fill and one pass.
 void epilogue_init(const Epilogue& e, int64_t rows, int64_t cols, float* c, int64_t ldc);
 void epilogue_activate(const Epilogue& e, int64_t rows, int64_t cols, float* c, int64_t ldc);
+
+// ---- Prepacked B -------------------------------------------------------------------------
+// B packed once into column panels of gemm_panel_width() columns (zero-padded), each panel
+// k x width floats, 64-byte aligned when `packed` is. The layout depends on the instruction
+// set chosen at start-up, so packed data never leaves the process.
+int64_t gemm_panel_width();
+size_t gemm_packed_b_floats(int64_t k, int64_t n);
+void gemm_pack_b(const GemmOperand& b, int64_t k, int64_t n, float* packed);
+
+// Columns [col0, ...) of a packed B; col0 must be a multiple of gemm_panel_width().
+struct PackedB {
+  const float* data;
+  int64_t k;
+};
+PackedB packed_b_columns(const PackedB& b, int64_t col0);
+
+// Floats of scratch gemm_packed() needs for m rows of depth k (packed A plus slack).
+size_t gemm_packed_scratch_floats(int64_t m, int64_t k);
+
+// C[m, n] = activation(A * B + bias + residual), plus C's own values when `accumulate`,
+// with the epilogue applied in registers where the activation allows (else in one pass
+// after). `e` is already offset to this block (epilogue_block).
+void gemm_packed(int64_t m, int64_t n, const GemmOperand& a, const PackedB& b, float* c,
+                 int64_t ldc, bool accumulate, const Epilogue& e, float* scratch);
+
+// The instruction set the micro-kernels run on ("avx512", "avx2", "baseline").
+const char* gemm_isa();
 
 // Floats per cache line / SIMD-friendly alignment used to round per-thread scratch slices.
 constexpr size_t kScratchAlignFloats = 16;

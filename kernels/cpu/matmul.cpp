@@ -5,6 +5,8 @@
 // in cache. matmul has no workspace argument (see Backend::matmul), so the GEMM packing
 // panels live in a per-thread buffer that grows to the largest size seen and is then
 // reused: the steady state allocates nothing.
+#include "kernels/matmul.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -84,8 +86,8 @@ void run_tiles(const MatmulJob& job) {
 
 void matmul(ThreadPool& pool, const MatmulParams& p, const float* a, const float* b,
             const float* bias, float* c) {
-  P3D_CHECK(p.batch > 0 && p.m > 0 && p.n > 0 && p.k >= 0, "matmul: bad dims batch=", p.batch,
-            " m=", p.m, " n=", p.n, " k=", p.k);
+  check_matmul_params(p);
+  if (p.batch == 0 || p.m == 0 || p.n == 0) return;
   P3D_CHECK(c && (p.k == 0 || (a && b)), "matmul: null operand");
   P3D_CHECK(!p.has_bias || bias, "matmul: has_bias but bias is null");
   const int64_t m = p.m, n = p.n, k = p.k;

@@ -40,20 +40,10 @@ inline void copy_block(const float* src, float* dst, int64_t b) {
 }  // namespace
 
 void pad(ThreadPool& pool, const PadParams& p, const float* x, float* y) {
-  P3D_CHECK(p.rank >= 1 && p.rank <= kMaxRank, "pad: rank ", p.rank, " not in 1..", kMaxRank);
+  check_pad_params(p);
   int64_t out_dims[kMaxRank];
   int64_t in_count = 1, out_count = 1;
   for (int d = 0; d < p.rank; ++d) {
-    P3D_CHECK(p.in_dims[d] >= 0 && p.before[d] >= 0 && p.after[d] >= 0, "pad: dim ", d,
-              " has a negative size or padding");
-    if (p.mode == PadMode::Reflect) {
-      P3D_CHECK((p.before[d] < p.in_dims[d] && p.after[d] < p.in_dims[d]) ||
-                    (p.before[d] == 0 && p.after[d] == 0),
-                "pad: reflect padding of dim ", d, " must be smaller than its size ", p.in_dims[d]);
-    } else if (p.mode == PadMode::Symmetric) {
-      P3D_CHECK(p.before[d] <= p.in_dims[d] && p.after[d] <= p.in_dims[d],
-                "pad: symmetric padding of dim ", d, " must not exceed its size ", p.in_dims[d]);
-    }
     out_dims[d] = p.in_dims[d] + p.before[d] + p.after[d];
     in_count *= p.in_dims[d];
     out_count *= out_dims[d];

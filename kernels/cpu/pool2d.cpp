@@ -136,12 +136,7 @@ void run(ThreadPool& pool, const Pool2dParams& p, const float* x, float* y) {
 }  // namespace
 
 void pool2d(ThreadPool& pool, const Pool2dParams& p, const float* x, float* y) {
-  P3D_CHECK(
-      p.batch >= 0 && p.in_h >= 0 && p.in_w >= 0 && p.channels >= 0 && p.out_h >= 0 && p.out_w >= 0,
-      "pool2d: negative size");
-  P3D_CHECK(p.kernel_h > 0 && p.kernel_w > 0 && p.stride_h > 0 && p.stride_w > 0, "pool2d: kernel ",
-            p.kernel_h, "x", p.kernel_w, " stride ", p.stride_h, "x", p.stride_w,
-            " must be positive");
+  check_pool2d_params(p);
   if (int64_t{p.batch} * p.out_h * p.out_w * p.channels == 0) return;
   switch (p.kind) {
     case PoolKind::Max:

@@ -352,8 +352,7 @@ void run(ThreadPool& pool, const ReduceParams& p, const float* x, float* y) {
 }  // namespace
 
 void reduce(ThreadPool& pool, const ReduceParams& p, const float* x, float* y) {
-  P3D_CHECK(p.outer >= 0 && p.reduced >= 0 && p.inner >= 0, "reduce: negative size [", p.outer,
-            ", ", p.reduced, ", ", p.inner, "]");
+  check_reduce_params(p);
   if (p.outer == 0 || p.inner == 0) return;
   if (p.reduced == 0) {  // empty reduction: the identity (Mean: 0 / 0, as TensorFlow)
     const float value = p.kind == ReduceKind::Max   ? -std::numeric_limits<float>::infinity()

@@ -138,13 +138,9 @@ void resize_rows(const ResizeParams& p, float height_scale, float width_scale, c
 }  // namespace
 
 void resize(ThreadPool& pool, const ResizeParams& p, const float* x, float* y) {
-  P3D_CHECK(p.batch >= 0 && p.channels >= 0 && p.out_h >= 0 && p.out_w >= 0,
-            "resize: negative size");
-  P3D_CHECK(!(p.align_corners && p.half_pixel_centers),
-            "resize: half_pixel_centers requires align_corners = false (as in TensorFlow)");
+  check_resize_params(p);
   const int64_t count = int64_t{p.batch} * p.out_h * p.out_w * p.channels;
   if (count == 0) return;
-  P3D_CHECK(p.in_h > 0 && p.in_w > 0, "resize: empty input image ", p.in_h, "x", p.in_w);
   P3D_CHECK(p.mode != ResizeMode::Bilinear || p.channels <= kScratch, "resize: bilinear with ",
             p.channels, " channels; at most ", kScratch, " are supported");
 

@@ -32,22 +32,10 @@ void gather(const uint8_t* src, int64_t stride, uint8_t* dst, int64_t n, int64_t
 }  // namespace
 
 void slice(ThreadPool& pool, const SliceParams& p, const void* x, void* y) {
-  P3D_CHECK(p.rank >= 1 && p.rank <= kMaxRank, "slice: rank ", p.rank, " not in 1..", kMaxRank);
-  P3D_CHECK(p.element_size > 0, "slice: element size ", p.element_size);
+  check_slice_params(p);
   int64_t count = 1;
-  for (int d = 0; d < p.rank; ++d) {
-    P3D_CHECK(p.out_dims[d] >= 0 && p.in_dims[d] >= 0, "slice: negative dim ", d);
-    count *= p.out_dims[d];
-  }
+  for (int d = 0; d < p.rank; ++d) count *= p.out_dims[d];
   if (count == 0) return;
-  for (int d = 0; d < p.rank; ++d) {
-    const int64_t first = p.begin[d];
-    const int64_t last = p.begin[d] + (p.out_dims[d] - 1) * p.step[d];
-    P3D_CHECK(first >= 0 && first < p.in_dims[d] && last >= 0 && last < p.in_dims[d] &&
-                  (p.step[d] != 0 || p.out_dims[d] == 1),
-              "slice: dim ", d, " reads indices ", first, "..", last, " (step ", p.step[d],
-              ") outside 0..", p.in_dims[d] - 1);
-  }
 
   const int64_t es = p.element_size;
   int64_t in_strides[kMaxRank];

@@ -1,7 +1,12 @@
 #include "kernels/cpu/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace p3d::cpu {
 
@@ -12,6 +17,29 @@ struct BodyScope {
   BodyScope() { inside_body = true; }
   ~BodyScope() { inside_body = false; }
 };
+
+// Tells the core this is a spin loop (saves power, frees the sibling hyperthread).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Spins until done() or kSpinMicroseconds pass; true when done() became true.
+template <typename Done>
+bool spin_until(Done&& done) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::microseconds(ThreadPool::kSpinMicroseconds);
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (Clock::now() >= deadline) return done();
+  }
+}
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
@@ -22,7 +50,7 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true);
   }
   start_cv_.notify_all();
   for (auto& w : workers_) w.join();
@@ -33,30 +61,49 @@ ThreadPool& ThreadPool::global() {
   return pool;
 }
 
+void ThreadPool::run_chunk(int index) {
+  if (index >= job_chunks_) return;
+  const int64_t begin = index * job_chunk_;
+  const int64_t end = std::min(job_count_, begin + job_chunk_);
+  try {
+    BodyScope scope;
+    (*job_)(begin, end, index);
+  } catch (...) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (!error_) error_ = std::current_exception();
+  }
+}
+
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    start_cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-    if (stopping_) return;
-    seen = generation_;
-    const auto* job = job_;
-    const int64_t begin = index * job_chunk_;
-    const bool has_work = index < job_chunks_;
-    const int64_t end = std::min(job_count_, begin + job_chunk_);
-    lock.unlock();
-    if (has_work) {
-      try {
-        BodyScope scope;
-        (*job)(begin, end, index);
-      } catch (...) {
-        std::lock_guard<std::mutex> guard(mutex_);
-        if (!error_) error_ = std::current_exception();
-      }
+    auto has_news = [&] {
+      return stopping_.load(std::memory_order_acquire) ||
+             generation_.load(std::memory_order_acquire) != seen;
+    };
+    if (!spin_until(has_news)) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ++sleepers_;
+      start_cv_.wait(lock, has_news);
+      --sleepers_;
     }
-    lock.lock();
-    if (--pending_ == 0) done_cv_.notify_one();
+    if (stopping_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
+    run_chunk(index);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (caller_asleep_) done_cv_.notify_one();
+    }
   }
+}
+
+void ThreadPool::wait_for_workers() {
+  auto all_done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (spin_until(all_done)) return;
+  std::unique_lock<std::mutex> lock(mutex_);
+  caller_asleep_ = true;
+  done_cv_.wait(lock, all_done);
+  caller_asleep_ = false;
 }
 
 void ThreadPool::parallel_for(int64_t count, int64_t grain,
@@ -75,24 +122,25 @@ void ThreadPool::parallel_for(int64_t count, int64_t grain,
   }
   const int64_t chunk = (count + chunks - 1) / chunks;
   {
+    // Under the mutex, so a worker about to block cannot miss the new generation.
     std::lock_guard<std::mutex> lock(mutex_);
     job_ = &body;
     job_count_ = count;
     job_chunk_ = chunk;
     job_chunks_ = chunks;
-    pending_ = static_cast<int>(workers_.size());
     error_ = nullptr;
-    ++generation_;
+    pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    if (sleepers_ > 0) start_cv_.notify_all();
   }
-  start_cv_.notify_all();
   std::exception_ptr caller_error;
   try {
     body(0, std::min(count, chunk), 0);
   } catch (...) {
     caller_error = std::current_exception();
   }
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_cv_.wait(lock, [&] { return pending_ == 0; });
+  wait_for_workers();
+  std::lock_guard<std::mutex> lock(mutex_);
   job_ = nullptr;
   if (caller_error) std::rethrow_exception(caller_error);
   if (error_) std::rethrow_exception(error_);

@@ -19,6 +19,7 @@
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/error.h"
+#include "kernels/transpose_params.h"
 
 namespace p3d::cpu {
 namespace {
@@ -275,17 +276,8 @@ void transpose_tiled(ThreadPool& pool, const Perm& m, const uint8_t* x, uint8_t*
 }  // namespace
 
 void transpose(ThreadPool& pool, const TransposeParams& p, const void* x, void* y) {
-  P3D_CHECK(p.rank >= 1 && p.rank <= kMaxRank, "transpose: rank ", p.rank, " not in 1..", kMaxRank);
-  P3D_CHECK(p.element_size > 0, "transpose: element size ", p.element_size);
-  bool seen[kMaxRank] = {};
-  int64_t count = 1;
-  for (int d = 0; d < p.rank; ++d) {
-    P3D_CHECK(p.perm[d] >= 0 && p.perm[d] < p.rank && !seen[p.perm[d]],
-              "transpose: perm is not a permutation of 0..", p.rank - 1);
-    seen[p.perm[d]] = true;
-    P3D_CHECK(p.in_dims[d] >= 0, "transpose: negative dim ", p.in_dims[d]);
-    count *= p.in_dims[d];
-  }
+  check_transpose_params(p);
+  const int64_t count = transpose_element_count(p);
   if (count == 0) return;
   Perm m = normalise(p);
   // The last input dim staying last: move whole rows as elements.

@@ -120,6 +120,7 @@ void sqrt_range(const float* x, float* y, int64_t begin, int64_t end) {
 }  // namespace
 
 void unary(ThreadPool& pool, const UnaryParams& p, const float* x, float* y) {
+  check_unary_params(p);
   const int64_t n = p.count;
   if (n <= 0) return;
   const float alpha = p.alpha;

@@ -25,6 +25,7 @@ static __global__ void batch_norm_kernel(int64_t count, int32_t channels, float 
 
 void batch_norm(const BatchNormParams& p, const float* x, const float* gamma, const float* beta,
                 const float* mean, const float* variance, float* y, cudaStream_t stream) {
+  check_batch_norm_params(p);
   const int64_t count = p.rows * p.channels;
   if (count <= 0) return;
   batch_norm_kernel<<<detail::grid_blocks(count, kBatchNormBlock), kBatchNormBlock, 0, stream>>>(

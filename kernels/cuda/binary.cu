@@ -80,7 +80,7 @@ void launch_binary(const BinaryShape& s, int64_t count, Binary op, const float* 
 }  // namespace
 
 void binary(const BinaryParams& p, const float* a, const float* b, float* y, cudaStream_t stream) {
-  P3D_CHECK(p.rank >= 1 && p.rank <= kMaxRank, "binary: rank ", p.rank, " out of range");
+  check_binary_params(p);
   int64_t count = 1;
   for (int d = 0; d < p.rank; ++d) count *= p.out_dims[d];
   if (count <= 0) return;

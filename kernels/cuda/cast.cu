@@ -106,6 +106,7 @@ void cast_from(const CastParams& p, const void* x, void* y, cudaStream_t stream)
 }  // namespace
 
 void cast(const CastParams& p, const void* x, void* y, cudaStream_t stream) {
+  check_cast_params(p);
   if (p.count <= 0) return;
   switch (p.from) {
     case ScalarType::F32:

@@ -39,10 +39,8 @@ void launch_concat(int64_t rows, int64_t row_bytes, int64_t pitch_bytes, int64_t
 }  // namespace
 
 void concat_copy(const ConcatCopyParams& p, const void* x, void* y, cudaStream_t stream) {
-  if (p.outer <= 0 || p.inner <= 0) return;
-  P3D_CHECK(p.column_offset >= 0 && p.column_offset + p.inner <= p.inner_total,
-            "concat_copy: columns [", p.column_offset, ", ", p.column_offset + p.inner,
-            ") do not fit an output row of ", p.inner_total);
+  check_concat_copy_params(p);
+  if (p.outer == 0 || p.inner == 0) return;
   const int64_t es = p.element_size;
   const int64_t row_bytes = p.inner * es;
   const int64_t pitch_bytes = p.inner_total * es;

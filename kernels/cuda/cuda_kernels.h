@@ -1,5 +1,6 @@
-// Host entry points of the custom CUDA kernels (launchers). Each validates nothing beyond
-// what the engine already checked, launches on the given stream and checks the launch.
+// Host entry points of the custom CUDA kernels (launchers). Each runs the same params check
+// as its CPU twin (check_<op>_params, beside the params struct in kernels/*.h), launches on
+// the given stream and checks the launch.
 // Convolution, transposed convolution and matmul are not here: the CUDA backend runs them
 // through cuDNN (engine/cuda/cudnn_conv.h) and cuBLAS, with our conv kernels (the fused
 // epilogue, the filter reorder, the direct fallbacks) in kernels/cuda/conv2d.h.

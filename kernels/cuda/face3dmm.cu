@@ -126,18 +126,8 @@ __global__ void face_pos_moments_kernel(int32_t vertex_count, const float* __res
   double m[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   const float* uv = projection + static_cast<int64_t>(b) * vertex_count * 2;
   for (int64_t v = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; v < vertex_count;
-       v += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const double x = shape[v * 3 + 0], y = shape[v * 3 + 1], z = shape[v * 3 + 2];
-    const double u = uv[v * 2 + 0], w = uv[v * 2 + 1];
-    m[0] += x * u;
-    m[1] += y * u;
-    m[2] += z * u;
-    m[3] += u;
-    m[4] += x * w;
-    m[5] += y * w;
-    m[6] += z * w;
-    m[7] += w;
-  }
+       v += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    add_pos_moments(shape + v * 3, uv + v * 2, m);
   for (int k = 0; k < 8; ++k) partial[threadIdx.x][k] = m[k];
   __syncthreads();
   for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {

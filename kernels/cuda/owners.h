@@ -173,7 +173,9 @@ class CublasHandle {
     try {
       P3D_CUBLAS_CHECK(cublasSetStream(handle_, stream));
       P3D_CUBLAS_CHECK(cublasSetWorkspace(handle_, workspace, workspace_bytes));
-      // Prescribed precision: no TF32 tensor cores and no emulation for float GEMMs.
+      // Prescribed precision: no TF32 tensor cores and no emulation for float GEMMs. The
+      // handle is shared (kernels/cuda/device_context.h), so reduced precision is asked per
+      // call through cublasGemmEx's compute type, never set here.
       P3D_CUBLAS_CHECK(cublasSetMathMode(handle_, CUBLAS_DEFAULT_MATH));
       P3D_CUBLAS_CHECK(cublasSetPointerMode(handle_, CUBLAS_POINTER_MODE_HOST));
     } catch (...) {

@@ -56,17 +56,10 @@ void launch_pad(const PadParams& p, int64_t count, const float* x, float* y, cud
 }  // namespace
 
 void pad(const PadParams& p, const float* x, float* y, cudaStream_t stream) {
-  P3D_CHECK(p.rank >= 1 && p.rank <= kMaxRank, "pad: rank ", p.rank, " out of range");
+  check_pad_params(p);
   int64_t count = 1;
   int64_t in_count = 1;
   for (int d = 0; d < p.rank; ++d) {
-    P3D_CHECK(p.before[d] >= 0 && p.after[d] >= 0, "pad: negative padding on dim ", d);
-    if (p.mode == PadMode::Reflect)
-      P3D_CHECK(p.before[d] < p.in_dims[d] && p.after[d] < p.in_dims[d],
-                "pad: reflect padding on dim ", d, " must be smaller than the dim ", p.in_dims[d]);
-    if (p.mode == PadMode::Symmetric)
-      P3D_CHECK(p.before[d] <= p.in_dims[d] && p.after[d] <= p.in_dims[d],
-                "pad: symmetric padding on dim ", d, " must not exceed the dim ", p.in_dims[d]);
     count *= p.in_dims[d] + p.before[d] + p.after[d];
     in_count *= p.in_dims[d];
   }

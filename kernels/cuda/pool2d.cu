@@ -60,6 +60,7 @@ static __global__ void pool2d_kernel(Pool2dParams p, int64_t count, const float*
 }  // namespace
 
 void pool2d(const Pool2dParams& p, const float* x, float* y, cudaStream_t stream) {
+  check_pool2d_params(p);
   const int64_t count = static_cast<int64_t>(p.batch) * p.out_h * p.out_w * p.channels;
   if (count <= 0) return;
   const unsigned int blocks = detail::grid_blocks(count, kPoolBlock);

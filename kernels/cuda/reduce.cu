@@ -137,6 +137,7 @@ void launch_reduce(const ReduceParams& p, const float* x, float* y, cudaStream_t
 }  // namespace
 
 void reduce(const ReduceParams& p, const float* x, float* y, cudaStream_t stream) {
+  check_reduce_params(p);
   if (p.outer <= 0 || p.inner <= 0) return;  // empty output
   switch (p.kind) {
     case ReduceKind::Sum:

@@ -62,9 +62,9 @@ static __global__ void resize_nearest_kernel(ResizeParams p, int64_t count, floa
 }  // namespace
 
 void resize(const ResizeParams& p, const float* x, float* y, cudaStream_t stream) {
+  check_resize_params(p);
   const int64_t count = static_cast<int64_t>(p.batch) * p.out_h * p.out_w * p.channels;
-  if (count <= 0) return;
-  P3D_CHECK(p.in_h >= 1 && p.in_w >= 1, "resize: empty input ", p.in_h, "x", p.in_w);
+  if (count == 0) return;
   const float scale_h = resize_scale(p.in_h, p.out_h, p.align_corners);
   const float scale_w = resize_scale(p.in_w, p.out_w, p.align_corners);
   const unsigned int blocks = detail::grid_blocks(count, kResizeBlock);

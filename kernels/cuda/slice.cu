@@ -45,17 +45,10 @@ void launch_slice(const SliceParams& p, int64_t count, const void* x, void* y,
 }  // namespace
 
 void slice(const SliceParams& p, const void* x, void* y, cudaStream_t stream) {
-  P3D_CHECK(p.rank >= 1 && p.rank <= kMaxRank, "slice: rank ", p.rank, " out of range");
+  check_slice_params(p);
   int64_t count = 1;
   for (int d = 0; d < p.rank; ++d) count *= p.out_dims[d];
-  if (count <= 0) return;
-  for (int d = 0; d < p.rank; ++d) {
-    const int64_t last = p.begin[d] + (p.out_dims[d] - 1) * p.step[d];
-    P3D_CHECK((p.step[d] != 0 || p.out_dims[d] == 1) && p.begin[d] >= 0 &&
-                  p.begin[d] < p.in_dims[d] && last >= 0 && last < p.in_dims[d],
-              "slice: dim ", d, " reads [", p.begin[d], " .. ", last, "] step ", p.step[d],
-              " outside an input dim of ", p.in_dims[d]);
-  }
+  if (count == 0) return;
   switch (p.element_size) {
     case 1:
       launch_slice<1>(p, count, x, y, stream);

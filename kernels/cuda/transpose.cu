@@ -7,6 +7,7 @@
 //   - anything else -> a gather, one thread per output element.
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/transpose_params.h"
 
 namespace p3d::cuda {
 namespace {
@@ -144,16 +145,9 @@ void launch_transpose(const TransposeShape& s, int64_t count, const void* x, voi
 }  // namespace
 
 void transpose(const TransposeParams& p, const void* x, void* y, cudaStream_t stream) {
-  P3D_CHECK(p.rank >= 1 && p.rank <= kMaxRank, "transpose: rank ", p.rank, " out of range");
-  bool seen[kMaxRank] = {};
-  int64_t count = 1;
-  for (int d = 0; d < p.rank; ++d) {
-    P3D_CHECK(p.perm[d] >= 0 && p.perm[d] < p.rank && !seen[p.perm[d]],
-              "transpose: perm is not a permutation of 0..", p.rank - 1);
-    seen[p.perm[d]] = true;
-    count *= p.in_dims[d];
-  }
-  if (count <= 0) return;
+  check_transpose_params(p);
+  const int64_t count = transpose_element_count(p);
+  if (count == 0) return;
   const TransposeShape s = simplify(p);
   if (s.rank <= 1) {  // the permutation only moved size-1 dims: the bytes do not change
     P3D_CUDA_CHECK(cudaMemcpyAsync(y, x, static_cast<size_t>(count) * p.element_size,

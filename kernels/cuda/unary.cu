@@ -50,6 +50,7 @@ void launch_unary(const UnaryParams& p, const float* x, float* y, cudaStream_t s
 }  // namespace
 
 void unary(const UnaryParams& p, const float* x, float* y, cudaStream_t stream) {
+  check_unary_params(p);
   if (p.count <= 0) return;
   switch (p.op) {
     case Unary::Identity:

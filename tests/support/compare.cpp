@@ -2,6 +2,7 @@
 #include "tests/support/compare.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <sstream>
 
@@ -32,7 +33,8 @@ class Accumulator {
  public:
   explicit Accumulator(const Tolerance& t) { result_.tolerance = t; }
 
-  void add(int64_t index, double got, double expected) {
+  // same_bits: the two elements' bytes are equal (read only by Metric::Identical).
+  void add(int64_t index, double got, double expected, bool same_bits = false) {
     ++result_.count;
     const double diff = std::fabs(got - expected);
     switch (result_.tolerance.metric) {
@@ -62,6 +64,9 @@ class Accumulator {
           if (result_.mismatches++ == 0) set_worst(index, got, expected);  // the first one
         }
         break;
+      case Metric::Identical:
+        if (!same_bits && result_.mismatches++ == 0) set_worst(index, got, expected);
+        break;
     }
   }
 
@@ -79,6 +84,7 @@ class Accumulator {
         result_.ok = result_.mismatches == 0;
         break;
       case Metric::Exact:
+      case Metric::Identical:
         result_.value = double(result_.mismatches);
         result_.ok = result_.mismatches == 0;
         break;
@@ -119,6 +125,9 @@ std::string Tolerance::str() const {
     case Metric::Exact:
       out << "exact";
       break;
+    case Metric::Identical:
+      out << "identical bits";
+      break;
   }
   return out.str();
 }
@@ -136,12 +145,15 @@ std::string Comparison::describe() const {
       out << "worst |a-b| / bound = " << value << ", " << mismatches << " out of bound";
       break;
     case Metric::Exact:
+    case Metric::Identical:
       out << mismatches << " mismatches";
       break;
   }
   if (worst_index >= 0) {
     out << "\n"
-        << (tolerance.metric == Metric::Exact ? "first mismatch" : "worst element")
+        << (tolerance.metric == Metric::Exact || tolerance.metric == Metric::Identical
+                ? "first mismatch"
+                : "worst element")
         << " at flat index " << worst_index << " " << worst_position << ": got " << got
         << ", expected " << expected << " (|diff| " << std::fabs(got - expected) << ")";
   }
@@ -171,7 +183,13 @@ Comparison compare(const Tensor& got, const Tensor& expected, const Tolerance& t
     return c;
   }
   Accumulator acc(tolerance);
-  for (int64_t i = 0; i < got.numel(); ++i) acc.add(i, element(got, i), element(expected, i));
+  const size_t size = dtype_size(got.dtype());
+  const auto* a = static_cast<const uint8_t*>(got.raw());
+  const auto* b = static_cast<const uint8_t*>(expected.raw());
+  for (int64_t i = 0; i < got.numel(); ++i) {
+    const size_t at = static_cast<size_t>(i) * size;
+    acc.add(i, element(got, i), element(expected, i), std::memcmp(a + at, b + at, size) == 0);
+  }
   return acc.finish(got.shape());
 }
 
@@ -182,7 +200,8 @@ Comparison compare_at(const Tensor& got, const std::vector<int64_t>& indices,
     // Round the reference to the output's precision, as a full reference would be.
     const double ref =
         got.dtype() == DType::F32 ? double(static_cast<float>(expected[i])) : expected[i];
-    acc.add(indices[i], element(got, indices[i]), ref);
+    const double value = element(got, indices[i]);
+    acc.add(indices[i], value, ref, value == ref);  // no bits to compare: values, for Identical
   }
   return acc.finish(got.shape());
 }

@@ -5,7 +5,9 @@
 //     elements may differ by accumulation order but the whole must agree;
 //   - max |a-b| <= atol + rtol*|b| per element for element-wise math;
 //   - exact equality (value equality; NaN equals NaN, +0 equals -0) for data movement,
-//     integer casts and nearest-neighbour resize, which must reproduce their input bits.
+//     integer casts and nearest-neighbour resize, which must reproduce their input bits;
+//   - identical bits for twins that run the same exactly rounded math on both backends
+//     (the rasterizer, the crops, the alignment), where even the sign of a zero must agree.
 // Every comparison reports the worst element so a failure names where to look.
 #pragma once
 
@@ -18,7 +20,7 @@
 
 namespace p3d::test {
 
-enum class Metric { Nmse, Close, Exact };
+enum class Metric { Nmse, Close, Exact, Identical };
 
 struct Tolerance {
   Metric metric = Metric::Exact;
@@ -29,7 +31,9 @@ struct Tolerance {
   static Tolerance nmse(double max_nmse) { return {Metric::Nmse, max_nmse, 0.0, 0.0}; }
   static Tolerance close(double atol, double rtol) { return {Metric::Close, 0.0, atol, rtol}; }
   static Tolerance exact() { return {}; }
-  std::string str() const;  // "nmse <= 1e-09", "|a-b| <= 1e-06 + 1e-05|b|", "exact"
+  static Tolerance identical() { return {Metric::Identical, 0.0, 0.0, 0.0}; }
+  // "nmse <= 1e-09", "|a-b| <= 1e-06 + 1e-05|b|", "exact", "identical bits"
+  std::string str() const;
 };
 
 struct Comparison {

@@ -8,6 +8,10 @@
 // hold against that reference and between backends. CaseInstance places a case in a
 // backend's memory with guard regions around every buffer, so a test can also catch
 // out-of-bounds writes and kernels that write their inputs.
+//
+// The builders (op_case_builders.h, op_case_builders_*.cpp), the per-family tables
+// (op_case_table_*.cpp, gathered by op_case_tables.cpp) and the runner (op_case_runner.cpp)
+// live in separate files.
 #pragma once
 
 #include <cstdint>
@@ -65,6 +69,8 @@ struct OpCase {
 
   std::function<size_t(Backend&)> workspace;  // empty: no workspace
   std::function<void(Backend&, const LaunchArgs&)> launch;
+  // Empty for the pipeline kernels' cases (pipeline_kernel_cases()), whose CPU side is
+  // checked against independent references in each kernel's own tests.
   std::function<void(const std::vector<Tensor>& inputs, Tensor& out)> reference;
   // One output element (flat index); large cases check a sample of these instead.
   std::function<double(const std::vector<Tensor>& inputs, int64_t index)> reference_at;
@@ -133,6 +139,10 @@ Comparison check_against_reference(const OpCase& c, const std::vector<Tensor>& i
 // The agreement-test table: small odd shapes covering every kernel and attribute, plus a
 // few ResNet-50-size convolutions marked large.
 const std::vector<OpCase>& test_cases();
+// The pipeline kernels that are no Backend methods — the rasterizer, the 3DMM passes, the
+// head crops, the face alignment — as cases of the same runner (tests/support/kernel_launch.h
+// runs them on either backend), for CUDA-vs-CPU agreement (tests/kernel_agreement_test.cpp).
+const std::vector<OpCase>& pipeline_kernel_cases();
 // `c` run in place: the output overwrites plain input `input` (which must have the output's
 // shape and dtype); the name says so.
 OpCase in_place(OpCase c, int input);
@@ -140,6 +150,9 @@ OpCase in_place(OpCase c, int input);
 OpCase misaligned(OpCase c, size_t bytes);
 // Bench-sized cases (1x56x56x256 and the like), a representative few per op.
 std::vector<OpCase> bench_cases();
+// conv_bench's cases: every distinct convolution shape of ResNet-50 at batch 1 (SAME, bias,
+// ReLU), decoder-style transposed convolutions and a few matmul shapes.
+std::vector<OpCase> conv_bench_cases();
 
 // A readable case name as a GoogleTest / Google Benchmark identifier: runs of characters
 // other than letters and digits become one '_'.

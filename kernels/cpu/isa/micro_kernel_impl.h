@@ -1,0 +1,102 @@
+// The register-blocked micro-kernel, written once over a vector "traits" type and included
+// by each micro_kernel_<isa>.cpp inside an anonymous namespace, so every instantiation has
+// internal linkage and is compiled only with its own file's instruction set.
+//
+// C[rows, cols] = init + A[rows, kc] * B[kc, cols]: for each step p of the depth, NV vectors
+// of B's row p are loaded once and each of the `rows` A values is broadcast against them:
+// rows x NV accumulators stay in registers for the whole chunk.
+//
+// A traits type T provides: V (the vector), kWidth, zero(), set1(x), load(p) (aligned),
+// load_n(p, n) / store_n(p, v, n) (first n lanes, the rest zero / untouched),
+// load_full(p) / store_full(p, v) (unaligned), fma(a, b, c) = a * b + c, add, mul, max,
+// min, select_negative(x, if_negative) (x < 0 lane by lane ? if_negative : x).
+//
+// Expects: #include <cstdint> and "kernels/cpu/isa/micro_kernel.h" before it.
+
+template <class T>
+inline typename T::V activate_vector(typename T::V v, MicroActivation act, typename T::V alpha) {
+  switch (act) {
+    case MicroActivation::Identity:
+      return v;
+    case MicroActivation::Relu:  // max(v, 0) returns 0 for NaN, as x > 0 ? x : 0 does
+      return T::max(v, T::zero());
+    case MicroActivation::Relu6:
+      return T::min(T::max(v, T::zero()), T::set1(6.0f));
+    case MicroActivation::LeakyRelu:
+      return T::select_negative(v, T::mul(v, alpha));
+  }
+  return v;
+}
+
+template <class T, int kNv, int M>
+void tile_kernel(const MicroTile& t) {
+  using V = typename T::V;
+  constexpr int W = T::kWidth;
+  constexpr int kNr = kNv * W;
+  int lanes[kNv];  // valid columns in each vector of a row
+  for (int v = 0; v < kNv; ++v) {
+    const int left = t.cols - v * W;
+    lanes[v] = left <= 0 ? 0 : left >= W ? W : left;
+  }
+  const bool full = t.cols == kNr;
+  auto load_row = [&](const float* p, int v) {
+    return full ? T::load_full(p + v * W) : T::load_n(p + v * W, lanes[v]);
+  };
+
+  V acc[M][kNv];
+#pragma GCC unroll 16
+  for (int i = 0; i < M; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < kNv; ++v) {
+      V init = t.load_c ? load_row(t.c + i * t.ldc, v) : T::zero();
+      if (t.bias) init = T::add(init, load_row(t.bias, v));
+      if (t.residual) init = T::add(init, load_row(t.residual + i * t.residual_ld, v));
+      acc[i][v] = init;
+    }
+  }
+
+  // A is read where it lies (row i at a + i * lda): packing it would cost as much as the
+  // product itself when B has only one or two panels (the 32- and 64-channel layers).
+  const float* a_rows[M];
+#pragma GCC unroll 16
+  for (int i = 0; i < M; ++i) a_rows[i] = t.a + i * t.lda;
+  const float* b = t.b;
+  for (int64_t p = 0; p < t.kc; ++p, b += kNr) {
+    // The first tile of a row block meets each B panel chunk cold (from L3 or memory, for
+    // the big filters of the deep layers); asking for it a few steps ahead hides the wait.
+#pragma GCC unroll 4
+    for (int line = 0; line < kNr; line += 16) __builtin_prefetch(b + 8 * kNr + line);
+    V bv[kNv];
+#pragma GCC unroll 4
+    for (int v = 0; v < kNv; ++v) bv[v] = T::load(b + v * W);
+#pragma GCC unroll 16
+    for (int i = 0; i < M; ++i) {
+      const V av = T::set1(a_rows[i][p]);
+#pragma GCC unroll 4
+      for (int v = 0; v < kNv; ++v) acc[i][v] = T::fma(av, bv[v], acc[i][v]);
+    }
+  }
+
+  const V alpha = T::set1(t.alpha);
+#pragma GCC unroll 16
+  for (int i = 0; i < M; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < kNv; ++v) {
+      const V out = t.activate ? activate_vector<T>(acc[i][v], t.activation, alpha) : acc[i][v];
+      float* dst = t.c + i * t.ldc + v * W;
+      if (full)
+        T::store_full(dst, out);
+      else
+        T::store_n(dst, out, lanes[v]);
+    }
+  }
+}
+
+// tile_kernel<..., M> for M = t.rows, by recursion over the row counts.
+template <class T, int kMr, int kNv, int M = kMr>
+void run_rows(const MicroTile& t) {
+  if constexpr (M > 1) {
+    if (t.rows < M) return run_rows<T, kMr, kNv, M - 1>(t);
+  }
+  tile_kernel<T, kNv, M>(t);
+}
