@@ -19,6 +19,7 @@
 #include "engine/pass.h"
 #include "engine/resnet50.h"
 #include "kernels/error.h"
+#include "tests/support/expect_error.h"
 #include "tests/support/test_tensors.h"
 
 namespace p3d {
@@ -35,17 +36,7 @@ ExecutorOptions unoptimized() {
 
 using test::relative_error;  // infinite when the shapes differ
 
-template <typename F>
-void expect_error(F&& f, std::initializer_list<const char*> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected p3d::Error";
-  } catch (const Error& e) {
-    for (const char* part : parts)
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "message lacks \"" << part << "\": " << e.what();
-  }
-}
+using test::expect_error;
 
 Graph narrow_resnet(int batch, int size) {
   Graph g;

@@ -10,24 +10,14 @@
 
 #include "engine/op_registry.h"
 #include "kernels/error.h"
+#include "tests/support/expect_error.h"
 
 namespace p3d {
 namespace {
 
 Tensor zeros(const Shape& s, DType t = DType::F32) { return Tensor::empty(s, t); }
 
-// Runs `f`, expecting a p3d::Error whose message contains every one of `parts`.
-template <typename F>
-void expect_error(F&& f, std::initializer_list<const char*> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected p3d::Error";
-  } catch (const Error& e) {
-    for (const char* part : parts)
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "message lacks \"" << part << "\": " << e.what();
-  }
-}
+using test::expect_error;
 
 TEST(Padding, SameFollowsTensorFlow) {
   // 224 -> 112 with a 7x7/2 kernel: total 5, before 2, after 3 (the extra goes at the end).

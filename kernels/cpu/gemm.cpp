@@ -21,8 +21,9 @@
 namespace p3d::cpu {
 namespace {
 
-constexpr size_t kAlignFloats = 16;             // 64 bytes: aligned vector loads of B
-constexpr int64_t kMcBudgetFloats = 48 * 1024;  // an A block: 192 KiB, inside L2
+constexpr size_t kAlignFloats = 16;              // 64 bytes: aligned vector loads of B
+constexpr int64_t kMcBudgetFloats = 48 * 1024;   // an A block: 192 KiB, inside L2
+constexpr int64_t kNcBudgetFloats = 128 * 1024;  // gemm()'s packed B chunk: 512 KiB
 
 const MicroKernel& select_kernel() {
 #if defined(__x86_64__)  // the AVX files are only compiled for x86-64 (CMakeLists.txt)
@@ -208,10 +209,16 @@ void gemm_packed(int64_t m, int64_t n, const GemmOperand& a, const PackedB& b, f
   if (!fusable(e.activation)) epilogue_activate(e, m, n, c, ldc);
 }
 
+// Columns of B gemm() packs at a time: a kc-deep chunk of them stays in L2 (512 KiB).
+int64_t gemm_block_cols(const MicroKernel& mk, int64_t n) {
+  const int64_t budget = std::max<int64_t>(mk.nr, kNcBudgetFloats / mk.kc / mk.nr * mk.nr);
+  return std::min(round_up(n, mk.nr), budget);
+}
+
 size_t gemm_scratch_floats(int64_t m, int64_t n, int64_t k) {
   if (m <= 0 || n <= 0 || k <= 0) return 0;
   const MicroKernel& mk = kernel();
-  const size_t b_chunk = static_cast<size_t>(std::min(k, mk.kc) * round_up(n, mk.nr));
+  const size_t b_chunk = static_cast<size_t>(std::min(k, mk.kc) * gemm_block_cols(mk, n));
   return gemm_packed_scratch_floats(m, k) + align_floats(b_chunk) + kAlignFloats;
 }
 
@@ -222,16 +229,22 @@ void gemm(const GemmArgs& g, float* scratch) {
   const MicroKernel& mk = kernel();
   float* a_scratch = align_pointer(scratch);
   float* packed_b = align_pointer(a_scratch + gemm_packed_scratch_floats(g.m, g.k));
-  const int64_t mc = block_rows(mk);
-  // Depth outermost: each chunk of B is packed once and used by every row block.
-  for (int64_t p0 = 0; p0 < g.k; p0 += mk.kc) {
-    const int64_t kc = std::min(mk.kc, g.k - p0);
-    pack_b(mk, g.b, p0, kc, g.n, kc * mk.nr, packed_b);
-    for (int64_t row0 = 0; row0 < g.m; row0 += mc) {
-      const int64_t rows = std::min(mc, g.m - row0);
-      multiply_chunk(mk, row0, rows, g.n, p0, kc, p0 + kc == g.k,
-                     a_block(g.a, row0, rows, p0, kc, a_scratch), {packed_b, kc * mk.nr}, g.c,
-                     g.ldc, g.accumulate, none);
+  const int64_t mc = block_rows(mk), nc = gemm_block_cols(mk, g.n);
+  // Column blocks outermost, then depth: each chunk of B is packed once and used by every
+  // row block, and the packed chunk stays bounded however wide B is.
+  for (int64_t col0 = 0; col0 < g.n; col0 += nc) {
+    const int64_t cols = std::min(nc, g.n - col0);
+    GemmOperand b = g.b;
+    b.data += b.transposed ? col0 * b.ld : col0;
+    for (int64_t p0 = 0; p0 < g.k; p0 += mk.kc) {
+      const int64_t kc = std::min(mk.kc, g.k - p0);
+      pack_b(mk, b, p0, kc, cols, kc * mk.nr, packed_b);
+      for (int64_t row0 = 0; row0 < g.m; row0 += mc) {
+        const int64_t rows = std::min(mc, g.m - row0);
+        multiply_chunk(mk, row0, rows, cols, p0, kc, p0 + kc == g.k,
+                       a_block(g.a, row0, rows, p0, kc, a_scratch), {packed_b, kc * mk.nr},
+                       g.c + col0, g.ldc, g.accumulate, none);
+      }
     }
   }
 }
