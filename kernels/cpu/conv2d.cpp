@@ -8,6 +8,8 @@
 // stride-1 unpadded convs, whose input already is the [pixels, in_c] matrix), writes
 // bias + residual into the output tile, accumulates the product into it and applies the
 // activation while the tile is still in cache.
+// 3x3 stride-1 convs with large enough outputs take Winograd's F(2x2, 3x3) instead
+// (conv2d_winograd.h): 16 multiplies per output pair of channels in place of 36.
 // Depthwise convs and groups of very few channels would make tiny GEMMs; they use a direct
 // loop that is vectorised over the channels instead.
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include <cstring>
 
 #include "kernels/conv.h"
+#include "kernels/cpu/conv2d_winograd.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/error.h"
@@ -317,6 +320,7 @@ float* aligned_workspace(void* workspace) {
 
 size_t conv2d_packed_filter_floats(const Conv2dParams& p) {
   check_conv2d_params(p);
+  if (winograd_applies(p)) return winograd_packed_filter_floats(p);
   const ConvPlan plan = plan_conv(p, 1);
   if (plan.path == ConvPath::Direct)
     return static_cast<size_t>(int64_t{p.kernel_h} * p.kernel_w * (p.in_c / p.groups) * p.out_c);
@@ -325,6 +329,7 @@ size_t conv2d_packed_filter_floats(const Conv2dParams& p) {
 
 void conv2d_pack_filter(const Conv2dParams& p, const float* w_hwio, float* packed) {
   check_conv2d_params(p);
+  if (winograd_applies(p)) return winograd_pack_filter(p, w_hwio, packed);
   const ConvPlan plan = plan_conv(p, 1);
   if (plan.path == ConvPath::Direct) {  // the direct loops read HWIO as it is
     std::memcpy(packed, w_hwio, sizeof(float) * conv2d_packed_filter_floats(p));
@@ -339,6 +344,7 @@ void conv2d_pack_filter(const Conv2dParams& p, const float* w_hwio, float* packe
 
 size_t conv2d_workspace_bytes(const Conv2dParams& p, int threads) {
   check_conv2d_params(p);
+  if (winograd_applies(p)) return winograd_workspace_bytes(p, threads);
   const ConvPlan plan = plan_conv(p, threads);
   if (plan.slice_floats == 0) return 0;
   // One slice per pool thread, plus slack to align the start.
@@ -352,6 +358,8 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
   P3D_CHECK(x && w_packed && y, "conv2d: null input, filter or output");
   P3D_CHECK(!p.has_bias || bias, "conv2d: has_bias but bias is null");
   P3D_CHECK(!p.has_residual || residual, "conv2d: has_residual but residual is null");
+  if (winograd_applies(p))
+    return winograd_conv2d(pool, p, x, w_packed, bias, residual, y, workspace);
   const ConvPlan plan = plan_conv(p, pool.size());
   P3D_CHECK(plan.slice_floats == 0 || workspace,
             "conv2d: needs a workspace of conv2d_workspace_bytes() bytes");

@@ -32,6 +32,12 @@ void add_conv2d_cases(std::vector<OpCase>& t) {
   t.push_back(conv2d_case(conv(3, 3, 3, 2, 3, 3)));             // 1x1 output
   t.push_back(conv2d_case(conv(1, 8, 9, 4, 6, 3).stride(1, 2).pad(1, 0, 1, 1)));
   t.push_back(conv2d_case(conv(1, 16, 16, 32, 40, 3).pad(1).with_bias().activation(Unary::Relu6)));
+  // 3x3 stride 1 with outputs of 12 x 12 and more: the CPU's Winograd path. Odd sizes
+  // (half tiles), no padding, one-sided padding, residual and batch.
+  t.push_back(conv2d_case(
+      conv(2, 21, 23, 8, 12, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)));
+  t.push_back(conv2d_case(conv(1, 22, 24, 16, 9, 3)));
+  t.push_back(conv2d_case(conv(1, 21, 21, 8, 8, 3).pad(1, 0, 0, 1).activation(Unary::LeakyRelu)));
   // Kernel 5 and 7, non-square kernels.
   t.push_back(conv2d_case(conv(2, 11, 9, 6, 5, 5).pad(2).with_bias()));
   t.push_back(conv2d_case(conv(1, 12, 12, 4, 6, 5).stride(2).same()));
