@@ -108,6 +108,30 @@ TEST(CpuIsa, PackedGemmWithEpilogueMatchesTheTripleLoop) {
   }
 }
 
+// Rows 4 KiB apart are copied to a padded block before the product (gemm.cpp, a_block):
+// the same result as reading them in place.
+TEST(CpuIsa, RowsFourKibApartAreCopiedNotMisread) {
+  for (const Shape3 s : {Shape3{13, 133, 1024}, Shape3{30, 260, 2048}}) {
+    const auto a = random_values(static_cast<size_t>(s.m * s.k), 7);
+    const auto b = random_values(static_cast<size_t>(s.k * s.n), 8);
+    std::vector<float> packed(gemm_packed_b_floats(s.k, s.n) + 16);
+    float* aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(packed.data()) + 63) &
+                                              ~uintptr_t(63));
+    gemm_pack_b({b.data(), s.n, false}, s.k, s.n, aligned);
+    std::vector<float> c(static_cast<size_t>(s.m * s.n)),
+        scratch(gemm_packed_scratch_floats(s.m, s.k));
+    const Epilogue none{nullptr, nullptr, 0, Unary::Identity, 0.f};
+    gemm_packed(s.m, s.n, {a.data(), s.k, false}, {aligned, s.k}, c.data(), s.n, false, none,
+                scratch.data());
+    for (int64_t i = 0; i < s.m; ++i)
+      for (int64_t j = 0; j < s.n; ++j) {
+        double sum = 0;
+        for (int64_t p = 0; p < s.k; ++p) sum += double(a[i * s.k + p]) * b[p * s.n + j];
+        ASSERT_NEAR(c[i * s.n + j], sum, 1e-5 * std::sqrt(double(s.k))) << i << ", " << j;
+      }
+  }
+}
+
 TEST(CpuIsa, GenericGemmWithTransposedOperandsAndAccumulation) {
   uint32_t seed = 100;
   for (const Shape3& s : kShapes) {

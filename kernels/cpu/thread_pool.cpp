@@ -38,6 +38,9 @@ bool spin_until(Done&& done) {
       cpu_relax();
     }
     if (Clock::now() >= deadline) return done();
+    // Let a thread that shares this core run: when the scheduler puts the worker on the
+    // caller's core, pure spinning would keep the thread being waited for off it.
+    std::this_thread::yield();
   }
 }
 }  // namespace
