@@ -118,11 +118,8 @@ ConvPlan plan_conv(const Conv2dParams& p, int threads) {
 
   if (plan.path == ConvPath::Im2col)
     plan.im2col_floats = static_cast<size_t>(plan.row_block * plan.depth);
-  // The last row block and the last column block may be smaller; size for every shape.
-  const int64_t last_rows = plan.rows - (plan.row_blocks - 1) * plan.row_block;
-  const int64_t last_cols = plan.group_out - (plan.col_blocks - 1) * plan.col_block;
-  (void)last_cols;
-  plan.gemm_floats = gemm_packed_scratch_floats(std::max(plan.row_block, last_rows), plan.depth);
+  // The GEMM's scratch grows with the rows and no block has more than row_block.
+  plan.gemm_floats = gemm_packed_scratch_floats(plan.row_block, plan.depth);
   plan.slice_floats = round_up_floats(plan.im2col_floats) + round_up_floats(plan.gemm_floats);
   return plan;
 }

@@ -61,11 +61,9 @@ TransposePlan plan_transpose(const ConvTranspose2dParams& p, int threads) {
   plan.chunk_rows = std::min<int64_t>(chunk, p.out_h);
   plan.window_rows = window_rows_for(p, plan.chunk_rows);
   plan.columns_floats = static_cast<size_t>(plan.window_rows * plan.row_floats);
-  // A chunk's GEMM covers from one input row up to the whole window.
-  const int64_t n = int64_t{p.kernel_h} * p.kernel_w * p.out_c;
-  (void)n;
-  for (int64_t r = 1; r <= plan.window_rows; ++r)
-    plan.gemm_floats = std::max(plan.gemm_floats, gemm_packed_scratch_floats(r * p.in_w, p.in_c));
+  // A chunk's GEMM covers from one input row up to the whole window; its scratch grows with
+  // the rows, so the whole window sizes it.
+  plan.gemm_floats = gemm_packed_scratch_floats(plan.window_rows * p.in_w, p.in_c);
   plan.slice_floats = round_up_floats(plan.columns_floats) + round_up_floats(plan.gemm_floats);
   return plan;
 }

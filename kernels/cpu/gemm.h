@@ -88,7 +88,8 @@ struct PackedB {
 };
 PackedB packed_b_columns(const PackedB& b, int64_t col0);
 
-// Floats of scratch gemm_packed() needs for m rows of depth k (packed A plus slack).
+// Floats of scratch gemm_packed() needs for m rows of depth k (a copied A block plus
+// slack); never less for a larger m or k.
 size_t gemm_packed_scratch_floats(int64_t m, int64_t k);
 
 // C[m, n] = activation(A * B + bias + residual), plus C's own values when `accumulate`,
