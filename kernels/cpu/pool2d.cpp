@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/vector16.h"
 #include "kernels/error.h"
 
 namespace p3d::cpu {
@@ -19,27 +20,12 @@ namespace {
 
 constexpr int64_t kGrain = 32768;  // window elements read per task below which work is inline
 
-// 16 floats in one vector register (AVX-512; GCC splits it on narrower machines). Passed
-// by reference only: by-value vector arguments draw -Wpsabi warnings without AVX-512.
-typedef float V16 __attribute__((vector_size(64)));
-
 template <PoolKind kKind>
 inline float combine(float acc, float v) {
   if constexpr (kKind == PoolKind::Max) {
-    return (v > acc || acc != acc) ? v : acc;
+    return max_or_number(acc, v);
   } else {
     return acc + v;
-  }
-}
-
-template <PoolKind kKind>
-inline void combine16(V16& acc, const float* p) {
-  V16 v;
-  std::memcpy(&v, p, sizeof v);
-  if constexpr (kKind == PoolKind::Max) {
-    acc = ((v > acc) | (acc != acc)) ? v : acc;
-  } else {
-    acc += v;
   }
 }
 
@@ -61,10 +47,10 @@ void pool_window(const Pool2dParams& p, const float* image, int64_t y_lo, int64_
     for (int64_t iy = y_lo; iy < y_hi; ++iy) {
       for (int64_t ix = (iy == y_lo ? x_lo + 1 : x_lo); ix < x_hi; ++ix) {
         const float* in = image + iy * row + ix * c + k;
-        combine16<kKind>(a0, in);
-        combine16<kKind>(a1, in + 16);
-        combine16<kKind>(a2, in + 32);
-        combine16<kKind>(a3, in + 48);
+        combine16<kKind == PoolKind::Max>(a0, in);
+        combine16<kKind == PoolKind::Max>(a1, in + 16);
+        combine16<kKind == PoolKind::Max>(a2, in + 32);
+        combine16<kKind == PoolKind::Max>(a3, in + 48);
       }
     }
     std::memcpy(out + k, &a0, sizeof a0);
@@ -77,7 +63,7 @@ void pool_window(const Pool2dParams& p, const float* image, int64_t y_lo, int64_
     std::memcpy(&a, first + k, sizeof a);
     for (int64_t iy = y_lo; iy < y_hi; ++iy) {
       for (int64_t ix = (iy == y_lo ? x_lo + 1 : x_lo); ix < x_hi; ++ix) {
-        combine16<kKind>(a, image + iy * row + ix * c + k);
+        combine16<kKind == PoolKind::Max>(a, image + iy * row + ix * c + k);
       }
     }
     std::memcpy(out + k, &a, sizeof a);

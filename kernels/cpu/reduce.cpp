@@ -24,6 +24,7 @@
 #include <numeric>
 
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/vector16.h"
 #include "kernels/error.h"
 
 namespace p3d::cpu {
@@ -38,27 +39,12 @@ constexpr int kLevels = 40;           // pairwise stack depth: up to 2^39 blocks
 constexpr int64_t kMaxChunks = 32;    // chunks of one split reduction
 constexpr int64_t kGrain = 32768;     // elements read per task below which work stays inline
 
-// 16 floats in one vector register (AVX-512; GCC splits it on narrower machines). Passed
-// by reference only: by-value vector arguments draw -Wpsabi warnings without AVX-512.
-typedef float V16 __attribute__((vector_size(64)));
-
 template <bool kMax>
 inline float combine(float a, float b) {
   if constexpr (kMax) {
-    return (b > a || a != a) ? b : a;  // fmaxf: a NaN loses to a number
+    return max_or_number(a, b);
   } else {
     return a + b;
-  }
-}
-
-template <bool kMax>
-inline void combine16(V16& acc, const float* p) {
-  V16 b;
-  std::memcpy(&b, p, sizeof b);
-  if constexpr (kMax) {
-    acc = ((b > acc) | (acc != acc)) ? b : acc;
-  } else {
-    acc += b;
   }
 }
 

@@ -1,4 +1,6 @@
 // The agreement table's dense-op cases: conv2d, conv_transpose2d, matmul, pool2d, reduce.
+#include <limits>
+
 #include "tests/support/op_case_builders.h"
 
 namespace p3d::test::cases {
@@ -133,6 +135,14 @@ void add_matmul_cases(std::vector<OpCase>& t) {
   t.push_back(matmul_case(1, 256, 1000, 2048, false, false, true, Unary::Identity, true));
 }
 
+namespace {
+// Numbers with two NaNs in every seven elements.
+FillFn nan_mixed() {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  return values({0.5, nan, -1.0, 2.0, -0.25, nan, 1.5});
+}
+}  // namespace
+
 void add_pool2d_cases(std::vector<OpCase>& t) {
   for (PoolKind kind : {PoolKind::Max, PoolKind::Average}) {
     t.push_back(pool2d_case(pool_valid(kind, 1, 8, 8, 3, 2, 2)));
@@ -150,6 +160,9 @@ void add_pool2d_cases(std::vector<OpCase>& t) {
   }
   t.push_back(
       pool2d_case(pool_same(PoolKind::Max, 1, 112, 112, 64, 3, 3, 2, 2)));  // ResNet stem pool
+  // NaNs lose to numbers (fmaxf) on every vector path: 83 channels = 64 + 16 + 3 lanes, and
+  // a period of 7 puts NaNs both first in a window (the accumulator) and later in it.
+  t.push_back(pool2d_case(pool_same(PoolKind::Max, 1, 9, 9, 83, 3, 3, 2, 2), nan_mixed(), " nan"));
 }
 
 void add_reduce_cases(std::vector<OpCase>& t) {
@@ -164,6 +177,7 @@ void add_reduce_cases(std::vector<OpCase>& t) {
   }
   t.push_back(reduce_case(ReduceKind::Mean, 1, 20000, 1, uniform(0, 1), " positive"));
   t.push_back(reduce_case(ReduceKind::Sum, 1, 3136, 256));
+  t.push_back(reduce_case(ReduceKind::Max, 2, 40, 83, nan_mixed(), " nan"));  // as pool2d's
 }
 
 }  // namespace p3d::test::cases
