@@ -1,7 +1,12 @@
 // encode_png_bytes (png_encode.h): signature, IHDR, one IDAT, IEND, each chunk with its CRC.
+// The IDAT stream comes from libdeflate (Debian's libdeflate-dev): a zlib stream like zlib's
+// own, of the same size at level 1 but made in about half the time (a 1 MP overlay: 18
+// instead of 32 ms), which is most of what `run`'s writer thread spends per portrait.
 #include "pipeline/png_encode.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
+
+#include <memory>
 
 #include "kernels/error.h"
 
@@ -18,8 +23,23 @@ void put_chunk(std::vector<uint8_t>& out, const char type[4], const uint8_t* dat
   const size_t start = out.size();
   out.insert(out.end(), type, type + 4);
   out.insert(out.end(), data, data + size);
-  const uLong crc = crc32(0L, out.data() + start, static_cast<uInt>(size + 4));
-  put_u32(out, static_cast<uint32_t>(crc));
+  put_u32(out, libdeflate_crc32(0, out.data() + start, size + 4));
+}
+
+struct FreeCompressor {
+  void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+};
+
+// One compressor per thread and level (each holds ~1 MB of tables): made once, reused.
+libdeflate_compressor& compressor(int level) {
+  thread_local std::unique_ptr<libdeflate_compressor, FreeCompressor> cached[13];
+  P3D_CHECK(level >= 1 && level <= 12, "encode PNG: compression level ", level,
+            " is outside 1..12");
+  if (!cached[level]) {
+    cached[level].reset(libdeflate_alloc_compressor(level));
+    P3D_CHECK(cached[level], "encode PNG: out of memory for a level-", level, " compressor");
+  }
+  return *cached[level];
 }
 
 }  // namespace
@@ -39,11 +59,11 @@ std::vector<uint8_t> encode_png_bytes(const uint8_t* data, int32_t width, int32_
     for (size_t i = channels; i < row; ++i)
       dst[1 + i] = static_cast<uint8_t>(src[i] - src[i - channels]);
   }
-  uLongf packed_size = compressBound(static_cast<uLong>(raw.size()));
-  std::vector<uint8_t> packed(packed_size);
-  if (compress2(packed.data(), &packed_size, raw.data(), static_cast<uLong>(raw.size()), level) !=
-      Z_OK)
-    P3D_THROW("encode PNG ", what, ": zlib failed (out of memory?)");
+  libdeflate_compressor& c = compressor(level);
+  std::vector<uint8_t> packed(libdeflate_zlib_compress_bound(&c, raw.size()));
+  const size_t packed_size =
+      libdeflate_zlib_compress(&c, raw.data(), raw.size(), packed.data(), packed.size());
+  P3D_CHECK(packed_size > 0, "encode PNG ", what, ": the compressed image did not fit its bound");
 
   std::vector<uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   out.reserve(packed_size + 64);

@@ -9,6 +9,7 @@ packages=(
   clang libclang-rt-dev clang-format  # clang-format: tools/check_format.sh
   protobuf-compiler libprotobuf-dev
   libmatio-dev libstb-dev
+  libdeflate-dev       # PNG compression (pipeline/png_encode.cpp)
   libjpeg62-turbo-dev  # JPEG decoding as cv2.imread does it (libjpeg-turbo)
   libcgal-dev          # the tests' Delaunay reference (never linked into the library)
   libdlib-dev libdlib-data  # face detection and the 68-point landmark model for bare photos

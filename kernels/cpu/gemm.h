@@ -101,6 +101,10 @@ void gemm_packed(int64_t m, int64_t n, const GemmOperand& a, const PackedB& b, f
 // The instruction set the micro-kernels run on ("avx512", "avx2", "baseline").
 const char* gemm_isa();
 
+// Floating-point operations done by `steps` rounds of the active set's register-only FMA
+// loop (MicroKernel::fma_flops): time it to measure this core's FMA peak on that set.
+double gemm_fma_flops(int64_t steps);
+
 // Floats per cache line / SIMD-friendly alignment used to round per-thread scratch slices.
 constexpr size_t kScratchAlignFloats = 16;
 inline size_t round_up_floats(size_t n) {

@@ -42,6 +42,10 @@ struct MicroKernel {
   int mr, nr;       // register tile
   int64_t kc;       // depth chunk: a kc x nr B panel stays in the L1 cache
   void (*run)(const MicroTile& tile);
+  // The core's FMA throughput on this set, for benchmarks to measure their share of it:
+  // runs `steps` rounds of independent vector FMAs in registers (mul + add on the
+  // baseline) and returns the floating-point operations done.
+  double (*fma_flops)(int64_t steps);
 };
 
 const MicroKernel& micro_kernel_baseline();

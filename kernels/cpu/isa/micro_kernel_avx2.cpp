@@ -45,7 +45,8 @@ void run(const MicroTile& t) { run_rows<Avx2, kMr, kVectorsPerRow>(t); }
 }  // namespace
 
 const MicroKernel& micro_kernel_avx2() {
-  static const MicroKernel kernel{"avx2", kMr, kVectorsPerRow * Avx2::kWidth, 256, run};
+  static const MicroKernel kernel{"avx2", kMr, kVectorsPerRow * Avx2::kWidth,
+                                  256,    run, fma_throughput_flops<Avx2>};
   return kernel;
 }
 

@@ -50,7 +50,8 @@ void run(const MicroTile& t) { run_rows<Avx512, kMr, kVectorsPerRow>(t); }
 }  // namespace
 
 const MicroKernel& micro_kernel_avx512() {
-  static const MicroKernel kernel{"avx512", kMr, kVectorsPerRow * Avx512::kWidth, 256, run};
+  static const MicroKernel kernel{"avx512", kMr, kVectorsPerRow * Avx512::kWidth,
+                                  256,      run, fma_throughput_flops<Avx512>};
   return kernel;
 }
 

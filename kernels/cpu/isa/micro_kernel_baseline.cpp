@@ -74,7 +74,8 @@ void run(const MicroTile& t) { run_rows<Portable, kMr, kVectorsPerRow>(t); }
 }  // namespace
 
 const MicroKernel& micro_kernel_baseline() {
-  static const MicroKernel kernel{"baseline", kMr, kVectorsPerRow * Portable::kWidth, 256, run};
+  static const MicroKernel kernel{"baseline", kMr, kVectorsPerRow * Portable::kWidth,
+                                  256,        run, fma_throughput_flops<Portable>};
   return kernel;
 }
 

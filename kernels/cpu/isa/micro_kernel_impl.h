@@ -57,9 +57,14 @@ void tile_kernel(const MicroTile& t) {
 
   // A is read where it lies (row i at a + i * lda): packing it would cost as much as the
   // product itself when B has only one or two panels (the 32- and 64-channel layers).
-  const float* a_rows[M];
-#pragma GCC unroll 16
-  for (int i = 0; i < M; ++i) a_rows[i] = t.a + i * t.lda;
+  // Rows are reached from one base per three rows plus lda or 2 * lda, which x86 address
+  // modes scale for free: 12 rows hold 4 base registers instead of 12 row pointers, which
+  // left the AVX-512 loop short of general registers (a spill and a reload every step).
+  constexpr int kBases = (M + 2) / 3;
+  const float* bases[kBases];
+#pragma GCC unroll 8
+  for (int j = 0; j < kBases; ++j) bases[j] = t.a + 3 * j * t.lda;
+  const int64_t lda = t.lda;
   const float* b = t.b;
   for (int64_t p = 0; p < t.kc; ++p, b += kNr) {
     // The first tile of a row block meets each B panel chunk cold (from L3 or memory, for
@@ -71,7 +76,7 @@ void tile_kernel(const MicroTile& t) {
     for (int v = 0; v < kNv; ++v) bv[v] = T::load(b + v * W);
 #pragma GCC unroll 16
     for (int i = 0; i < M; ++i) {
-      const V av = T::set1(a_rows[i][p]);
+      const V av = T::set1(bases[i / 3][(i % 3) * lda + p]);
 #pragma GCC unroll 4
       for (int v = 0; v < kNv; ++v) acc[i][v] = T::fma(av, bv[v], acc[i][v]);
     }
@@ -99,4 +104,28 @@ void run_rows(const MicroTile& t) {
     if (t.rows < M) return run_rows<T, kMr, kNv, M - 1>(t);
   }
   tile_kernel<T, kNv, M>(t);
+}
+
+// MicroKernel::fma_flops: kChains independent accumulators, more than FMA latency times the
+// FMA ports of any core we run on (4 x 2), fewer than the registers of the narrowest set.
+template <class T>
+double fma_throughput_flops(int64_t steps) {
+  using V = typename T::V;
+  constexpr int kChains = 12;
+  V acc[kChains];
+#pragma GCC unroll 12
+  for (int j = 0; j < kChains; ++j) acc[j] = T::set1(0.001f * static_cast<float>(j));
+  const V a = T::set1(0.999f), b = T::set1(1e-4f);
+  for (int64_t s = 0; s < steps; ++s) {
+#pragma GCC unroll 12
+    for (int j = 0; j < kChains; ++j) acc[j] = T::fma(acc[j], a, b);
+  }
+  V sum = acc[0];
+#pragma GCC unroll 12
+  for (int j = 1; j < kChains; ++j) sum = T::add(sum, acc[j]);
+  float lanes[64];
+  T::store_full(lanes, sum);
+  volatile float sink = lanes[0];  // keeps the loop from being optimised away
+  (void)sink;
+  return 2.0 * static_cast<double>(steps) * kChains * T::kWidth;
 }
