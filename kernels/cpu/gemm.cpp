@@ -137,6 +137,16 @@ struct BChunk {
   int64_t panel_stride;
 };
 
+// Height of the next tile when `left` rows remain: full tiles of mr, except that a thin tail
+// (under mr / 2 rows) shares the last two tiles with the full one before it (49 rows:
+// 12, 12, 12, 7, 6, not 4 x 12 + 1). A one-row tile streams the whole B chunk for one row:
+// the R-Net's 7x7 layers (m = 49) spent a tenth of their time in it.
+int64_t tile_height(int64_t mr, int64_t left) {
+  const int64_t tail = left % mr;
+  if (left > mr && left < 2 * mr && tail > 0 && tail < mr / 2) return (left + 1) / 2;
+  return std::min(mr, left);
+}
+
 // One block of rows [row0, row0 + rows) and one depth chunk: every tile of the block.
 void multiply_chunk(const MicroKernel& mk, int64_t row0, int64_t rows, int64_t n, int64_t p0,
                     int64_t kc, bool last_chunk, const ABlock& a, const BChunk& b, float* c,
@@ -154,14 +164,9 @@ void multiply_chunk(const MicroKernel& mk, int64_t row0, int64_t rows, int64_t n
     t.b = b.base + (j0 / mk.nr) * b.panel_stride;
     t.cols = static_cast<int>(std::min<int64_t>(mk.nr, n - j0));
     t.bias = p0 == 0 && e.bias ? e.bias + j0 : nullptr;
-    // The rows in tiles of nearly equal height (49 = 10+10+10+10+9, not 4 x 12 + 1): a thin
-    // last tile streams the whole B chunk for a row or two, and the R-Net's 7x7 layers
-    // (m = 49) spent a tenth of their time in it.
-    const int64_t tiles = (rows + mk.mr - 1) / mk.mr;
-    const int64_t base = rows / tiles, taller = rows % tiles;  // `taller` tiles get one more
-    for (int64_t tile = 0, i0 = 0; tile < tiles; i0 += t.rows, ++tile) {
+    for (int64_t i0 = 0; i0 < rows; i0 += t.rows) {
       const int64_t i = row0 + i0;
-      t.rows = static_cast<int>(base + (tile < taller ? 1 : 0));
+      t.rows = static_cast<int>(tile_height(mk.mr, rows - i0));
       t.a = a.data + i0 * a.ld;
       t.c = c + i * ldc + j0;
       t.residual = p0 == 0 && e.residual ? e.residual + i * e.residual_ld + j0 : nullptr;
