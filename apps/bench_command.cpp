@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "apps/commands.h"
+#include "apps/host_transfer_table.h"
 #include "apps/model_paths.h"
 #include "apps/portrait_inputs.h"
 #include "apps/run_report.h"
@@ -148,6 +149,10 @@ struct Row {
   double p50 = 0, p90 = 0, p99 = 0, mean = 0;  // ms per batch
   double portraits_per_s = 0;
   std::vector<std::pair<std::string, double>> stages;  // ms per portrait
+  // For the host transfers table (CUDA rows): the run's device and its summed timings.
+  Device run_device;
+  ReconstructionTimings sum;
+  int portraits = 0;
 };
 
 int run_bench(const BenchOptions& o) {
@@ -214,6 +219,9 @@ int run_bench(const BenchOptions& o) {
         row.portraits_per_s = row.mean > 0 ? 1000.0 * batch / row.mean : 0;
         for (auto& [name, ms] : sum.rows())
           row.stages.emplace_back(name, ms / (static_cast<double>(o.repeat) * batch));
+        row.run_device = device;
+        row.sum = sum;
+        row.portraits = o.repeat * batch;
         rows.push_back(row);
       }
     }
@@ -232,6 +240,9 @@ int run_bench(const BenchOptions& o) {
     for (const Row& r : rows) std::printf(" %12.2f", r.stages[s].second);
     std::printf("\n");
   }
+  for (const Row& r : rows)
+    print_host_transfers(r.sum, r.portraits, r.run_device,
+                         r.device + " batch " + std::to_string(r.batch) + ", the timed repeats");
   if (!o.json.empty()) {
     std::string j = "{\n  \"portraits\": " + std::to_string(inputs.inputs.size()) +
                     ",\n  \"detect_ms_per_photo\": " +

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "apps/commands.h"
+#include "apps/host_transfer_table.h"
 #include "apps/model_paths.h"
 #include "apps/portrait_inputs.h"
 #include "apps/progress.h"
@@ -354,6 +355,7 @@ int run_portraits(const RunOptions& o) {
     detected += p->detected;
   }
   print_timings(times, done, ms_since(run_start));
+  print_host_transfers(times.recon, done, device);
   std::printf("\nsummary: %d of %zu portraits written to %s", done, todo.size() + skipped,
               o.out.c_str());
   if (skipped) std::printf(" (%d skipped: already done)", skipped);

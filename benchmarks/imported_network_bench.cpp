@@ -23,6 +23,7 @@
 #include <string>
 
 #include "benchmarks/support/cuda_skip.h"
+#include "benchmarks/support/forward_timing.h"
 #include "engine/backend.h"
 #include "engine/executor.h"
 #include "importer/npy.h"
@@ -116,18 +117,8 @@ void bench_forward(benchmark::State& state, const NetSpec& net, bool cuda) {
   auto found = c.inputs.find(batch);
   if (found == c.inputs.end())
     found = c.inputs.emplace(batch, c.backend->to_device(batched_input(net, batch))).first;
-  const TensorMap inputs{{net.input, found->second}};
-  c.executor->run(inputs);  // plans this batch size once, warms caches
-  c.backend->synchronize();
-  for (auto _ : state) {
-    c.executor->run(inputs);
-    c.backend->synchronize();
-  }
-  using benchmark::Counter;
-  state.counters["GFLOP"] = Counter(static_cast<double>(c.flops_per_item) * batch * 1e-9,
-                                    Counter::kIsIterationInvariantRate);
-  state.counters["img"] = Counter(batch, Counter::kIsIterationInvariantRate);
-  state.counters["arena_MiB"] = static_cast<double>(c.executor->arena_bytes()) / (1 << 20);
+  bench::time_forward(state, *c.executor, *c.backend, {{net.input, found->second}},
+                      c.flops_per_item, batch);
 }
 
 void bench_import(benchmark::State& state, const NetSpec& net) {

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "benchmarks/support/cuda_skip.h"
+#include "benchmarks/support/forward_timing.h"
 #include "engine/backend.h"
 #include "engine/executor.h"
 #include "engine/resnet50.h"
@@ -73,18 +74,8 @@ void bench_resnet50(benchmark::State& state, bool cuda) {
   auto found = net.inputs.find(batch);
   if (found == net.inputs.end())
     found = net.inputs.emplace(batch, net.backend->to_device(host_images(batch))).first;
-  const TensorMap inputs{{"input_imgs", found->second}};
-  net.executor->run(inputs);  // plans this batch size once, warms caches
-  net.backend->synchronize();
-  for (auto _ : state) {
-    net.executor->run(inputs);
-    net.backend->synchronize();
-  }
-  using benchmark::Counter;
-  state.counters["GFLOP"] = Counter(static_cast<double>(net.flops_per_image) * batch * 1e-9,
-                                    Counter::kIsIterationInvariantRate);
-  state.counters["img"] = Counter(batch, Counter::kIsIterationInvariantRate);
-  state.counters["arena_MiB"] = static_cast<double>(net.executor->arena_bytes()) / (1 << 20);
+  bench::time_forward(state, *net.executor, *net.backend, {{"input_imgs", found->second}},
+                      net.flops_per_image, batch);
 }
 
 void bench_cpu(benchmark::State& state) { bench_resnet50(state, false); }

@@ -19,36 +19,19 @@
 #include "kernels/cpu/stitch_search.h"
 #include "pipeline/delaunay_2d.h"
 #include "pipeline/stitching.h"
+#include "tests/support/stitch_scene.h"
 
 namespace p3d {
 namespace {
 
 constexpr int kSize = 256;
 
-struct Scene {
-  std::vector<uint8_t> ring;
-  std::vector<int32_t> points_index, border;
-  std::vector<float> hair_xyz, hair_colors, face_xyz, face_colors;
-  StitchInput input() const {
-    StitchInput in;
-    in.height = in.width = kSize;
-    in.ring = ring.data();
-    in.hair_count = static_cast<int32_t>(points_index.size() / 2);
-    in.points_index = points_index.data();
-    in.hair_xyz = hair_xyz.data();
-    in.hair_colors = hair_colors.data();
-    in.face_count = static_cast<int32_t>(face_xyz.size() / 3);
-    in.face_xyz = face_xyz.data();
-    in.face_colors = face_colors.data();
-    in.border_count = static_cast<int32_t>(border.size());
-    in.border_index = border.data();
-    return in;
-  }
-};
+using Scene = test::StitchScene;
 
 const Scene& scene() {
   static const Scene s = [] {
     Scene s;
+    s.size = kSize;
     std::vector<uint8_t> face(kSize * kSize), hair(kSize * kSize);
     for (int64_t r = 0; r < kSize; ++r)
       for (int64_t c = 0; c < kSize; ++c) {

@@ -80,11 +80,47 @@ struct ConstantAttrs {
   Tensor value;  // a host tensor; never modified in place (graph copies share it)
 };
 
+// The setters that the attrs of strided window ops (conv, transposed conv, pooling) share,
+// written once: each attrs struct derives from WindowSetters<itself> (CRTP), so the setters
+// return it for chaining and set its own stride_h / stride_w / pad_mode / pads fields.
+template <typename Attrs>
+struct WindowSetters {
+  Attrs& stride(int32_t s) { return stride(s, s); }
+  Attrs& stride(int32_t sh, int32_t sw) {
+    self().stride_h = sh;
+    self().stride_w = sw;
+    return self();
+  }
+  Attrs& padding(Padding p) {
+    self().pad_mode = p;
+    return self();
+  }
+  Attrs& explicit_padding(int32_t top, int32_t bottom, int32_t left, int32_t right) {
+    self().pad_mode = Padding::Explicit;
+    self().pads = Pads2d{top, bottom, left, right};
+    return self();
+  }
+
+ private:
+  Attrs& self() { return static_cast<Attrs&>(*this); }
+};
+
+// The fused epilogue activation of conv-like attrs (conv, transposed conv, matmul), likewise.
+template <typename Attrs>
+struct ActivationSetter {
+  Attrs& fused_activation(Unary a, float alpha = 0.2f) {
+    Attrs& self = static_cast<Attrs&>(*this);
+    self.activation = a;
+    self.activation_alpha = alpha;
+    return self;
+  }
+};
+
 // Conv2d: inputs x [N,H,W,C], filter HWIO [kh,kw,C/groups,O], then bias [O] if has_bias,
 // then residual (the output's shape) if has_residual. The fused epilogue is
 // y = activation(conv + bias + residual). has_bias / has_residual follow the inputs (the
 // builder and the passes set them); the activation is usually fused in by a pass.
-struct Conv2dAttrs {
+struct Conv2dAttrs : WindowSetters<Conv2dAttrs>, ActivationSetter<Conv2dAttrs> {
   int32_t stride_h = 1, stride_w = 1;
   int32_t dilation_h = 1, dilation_w = 1;
   Padding pad_mode = Padding::Valid;
@@ -95,15 +131,6 @@ struct Conv2dAttrs {
   Unary activation = Unary::Identity;
   float activation_alpha = 0.2f;
 
-  Conv2dAttrs& stride(int32_t s) {
-    stride_h = stride_w = s;
-    return *this;
-  }
-  Conv2dAttrs& stride(int32_t sh, int32_t sw) {
-    stride_h = sh;
-    stride_w = sw;
-    return *this;
-  }
   Conv2dAttrs& dilation(int32_t d) {
     dilation_h = dilation_w = d;
     return *this;
@@ -113,22 +140,8 @@ struct Conv2dAttrs {
     dilation_w = dw;
     return *this;
   }
-  Conv2dAttrs& padding(Padding p) {
-    pad_mode = p;
-    return *this;
-  }
-  Conv2dAttrs& explicit_padding(int32_t top, int32_t bottom, int32_t left, int32_t right) {
-    pad_mode = Padding::Explicit;
-    pads = Pads2d{top, bottom, left, right};
-    return *this;
-  }
   Conv2dAttrs& groups(int32_t g) {
     group_count = g;
-    return *this;
-  }
-  Conv2dAttrs& fused_activation(Unary a, float alpha = 0.2f) {
-    activation = a;
-    activation_alpha = alpha;
     return *this;
   }
 };
@@ -137,7 +150,8 @@ struct Conv2dAttrs {
 // then bias [O] / residual as for Conv2d. The output spatial size is explicit (the batch
 // follows x; O comes from the filter). Stride and padding are those of the forward conv
 // that maps the output back to x, so SAME padding is resolved on the output size.
-struct ConvTranspose2dAttrs {
+struct ConvTranspose2dAttrs : WindowSetters<ConvTranspose2dAttrs>,
+                              ActivationSetter<ConvTranspose2dAttrs> {
   int32_t stride_h = 1, stride_w = 1;
   Padding pad_mode = Padding::Valid;
   Pads2d pads;
@@ -147,32 +161,9 @@ struct ConvTranspose2dAttrs {
   Unary activation = Unary::Identity;
   float activation_alpha = 0.2f;
 
-  ConvTranspose2dAttrs& stride(int32_t s) {
-    stride_h = stride_w = s;
-    return *this;
-  }
-  ConvTranspose2dAttrs& stride(int32_t sh, int32_t sw) {
-    stride_h = sh;
-    stride_w = sw;
-    return *this;
-  }
-  ConvTranspose2dAttrs& padding(Padding p) {
-    pad_mode = p;
-    return *this;
-  }
-  ConvTranspose2dAttrs& explicit_padding(int32_t top, int32_t bottom, int32_t left, int32_t right) {
-    pad_mode = Padding::Explicit;
-    pads = Pads2d{top, bottom, left, right};
-    return *this;
-  }
   ConvTranspose2dAttrs& output_size(int64_t h, int64_t w) {
     out_h = h;
     out_w = w;
-    return *this;
-  }
-  ConvTranspose2dAttrs& fused_activation(Unary a, float alpha = 0.2f) {
-    activation = a;
-    activation_alpha = alpha;
     return *this;
   }
 };
@@ -180,7 +171,7 @@ struct ConvTranspose2dAttrs {
 // MatMul: inputs a [..., m, k] (or [..., k, m] transposed), b [..., k, n] (or [..., n, k]),
 // then bias [n] if has_bias. b may be 2-D while a has leading batch dims (a dense layer);
 // otherwise both have the same batch dims.
-struct MatMulAttrs {
+struct MatMulAttrs : ActivationSetter<MatMulAttrs> {
   bool transpose_a = false;
   bool transpose_b = false;
   bool has_bias = false;
@@ -195,14 +186,9 @@ struct MatMulAttrs {
     transpose_b = t;
     return *this;
   }
-  MatMulAttrs& fused_activation(Unary a, float alpha = 0.2f) {
-    activation = a;
-    activation_alpha = alpha;
-    return *this;
-  }
 };
 
-struct Pool2dAttrs {
+struct Pool2dAttrs : WindowSetters<Pool2dAttrs> {
   PoolKind pool = PoolKind::Max;
   int32_t kernel_h = 1, kernel_w = 1;
   int32_t stride_h = 1, stride_w = 1;
@@ -220,24 +206,6 @@ struct Pool2dAttrs {
   Pool2dAttrs& kernel(int32_t kh, int32_t kw) {
     kernel_h = kh;
     kernel_w = kw;
-    return *this;
-  }
-  Pool2dAttrs& stride(int32_t s) {
-    stride_h = stride_w = s;
-    return *this;
-  }
-  Pool2dAttrs& stride(int32_t sh, int32_t sw) {
-    stride_h = sh;
-    stride_w = sw;
-    return *this;
-  }
-  Pool2dAttrs& padding(Padding p) {
-    pad_mode = p;
-    return *this;
-  }
-  Pool2dAttrs& explicit_padding(int32_t top, int32_t bottom, int32_t left, int32_t right) {
-    pad_mode = Padding::Explicit;
-    pads = Pads2d{top, bottom, left, right};
     return *this;
   }
 };

@@ -24,6 +24,10 @@ class Pass {
   virtual bool run(Graph& graph) = 0;
 };
 
+// A pass made of its name and a function: the passes keep no state between runs, so each
+// is a function `bool rewrite(Graph&)` (true when the graph changed) with a name.
+std::unique_ptr<Pass> make_pass(std::string name, std::function<bool(Graph&)> run);
+
 class PassPipeline {
  public:
   PassPipeline& add(std::unique_ptr<Pass> pass);

@@ -193,6 +193,17 @@ P3D_HD int32_t pil_weight(const PilWindow& w, int32_t k) {
 // Pillow's clip8 of a 22-bit fixed-point sum that already holds the rounding half.
 P3D_HD int32_t pil_clip8(int32_t v) { return clip_u8(v >> 22); }
 
+// The pixel (x, y) of the resized photo under output pixel (r, c) of the crop; false, with
+// the pixel's channels zeroed, when the crop reaches past the resized photo there.
+P3D_HD bool resized_position(const AlignItemParams& p, int32_t channels, int32_t r, int32_t c,
+                             float* out, int32_t* x, int32_t* y) {
+  *x = p.left + c;
+  *y = p.up + r;
+  if (*x >= 0 && *y >= 0 && *x < p.scaled_w && *y < p.scaled_h) return true;
+  for (int32_t ch = 0; ch < channels; ++ch) out[ch] = 0.f;
+  return false;
+}
+
 }  // namespace align_math
 
 // One output pixel (row r, column c of the 224 crop, all channels) of a kOpenCv item. The
@@ -202,11 +213,8 @@ P3D_HD int32_t pil_clip8(int32_t v) { return clip_u8(v >> 22); }
 P3D_HD void align_opencv_pixel(const uint8_t* batch_src, const AlignItemParams& p, int32_t channels,
                                int32_t r, int32_t c, float* out) {
   using namespace align_math;
-  const int32_t x = p.left + c, y = p.up + r;
-  if (x < 0 || y < 0 || x >= p.scaled_w || y >= p.scaled_h) {
-    for (int32_t ch = 0; ch < channels; ++ch) out[ch] = 0.f;
-    return;
-  }
+  int32_t x, y;
+  if (!resized_position(p, channels, r, c, out, &x, &y)) return;
   const uint8_t* src = batch_src + p.src_offset;
   const CvLinearTap tx = cv_linear_tap(x, cv_resize_scale(p.src_w, p.scaled_w), p.src_w, true);
   const CvLinearTap ty = cv_linear_tap(y, cv_resize_scale(p.src_h, p.scaled_h), p.src_h, false);
@@ -246,11 +254,8 @@ template <int kCachedTaps>
 P3D_HD void align_pillow_pixel(const uint8_t* batch_src, const AlignItemParams& p, int32_t channels,
                                int32_t r, int32_t c, float* out) {
   using namespace align_math;
-  const int32_t x = p.left + c, y = p.up + r;
-  if (x < 0 || y < 0 || x >= p.scaled_w || y >= p.scaled_h) {
-    for (int32_t ch = 0; ch < channels; ++ch) out[ch] = 0.f;
-    return;
-  }
+  int32_t x, y;
+  if (!resized_position(p, channels, r, c, out, &x, &y)) return;
   const uint8_t* src = batch_src + p.src_offset;
   const PilWindow wx = pil_window(x, p.src_w, p.scaled_w);
   const PilWindow wy = pil_window(y, p.src_h, p.scaled_h);

@@ -8,30 +8,30 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/host_device.h"
 
 namespace p3d {
 
-P3D_HD uint32_t float_to_bits(float f) {
+// The bits of a float as a uint32_t or back, on the host and in CUDA device code.
+template <typename To, typename From>
+P3D_HD To same_bits_as(From from) {
+  static_assert(sizeof(To) == 4 && sizeof(From) == 4, "float <-> uint32_t only");
 #if defined(__CUDA_ARCH__)
-  return __float_as_uint(f);
+  if constexpr (std::is_same<To, float>::value)
+    return __uint_as_float(from);
+  else
+    return __float_as_uint(from);
 #else
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
+  To to;
+  std::memcpy(&to, &from, sizeof to);
+  return to;
 #endif
 }
 
-P3D_HD float bits_to_float(uint32_t u) {
-#if defined(__CUDA_ARCH__)
-  return __uint_as_float(u);
-#else
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-#endif
-}
+P3D_HD uint32_t float_to_bits(float f) { return same_bits_as<uint32_t>(f); }
+P3D_HD float bits_to_float(uint32_t u) { return same_bits_as<float>(u); }
 
 P3D_HD float half_to_float(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;

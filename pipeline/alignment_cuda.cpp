@@ -34,15 +34,12 @@ std::vector<float> align_images_cuda(const std::vector<const ImageU8*>& photos,
   auto* d_items = c.buffer_as<AlignItemParams>("align.items", static_cast<size_t>(n));
   float* d_out = c.buffer_as<float>("align.out", plane * n);
   for (int32_t b = 0; b < n; ++b)
-    P3D_CUDA_CHECK(cudaMemcpyAsync(d_photos + items[b].src_offset, photos[b]->data(),
-                                   photos[b]->bytes(), cudaMemcpyHostToDevice, stream));
-  P3D_CUDA_CHECK(cudaMemcpyAsync(d_items, items.data(), sizeof(AlignItemParams) * n,
-                                 cudaMemcpyHostToDevice, stream));
+    c.upload(d_photos + items[b].src_offset, photos[b]->data(), photos[b]->bytes());
+  c.upload(d_items, items.data(), sizeof(AlignItemParams) * n);
   cuda::align_faces(AlignBatchParams{n, kAlignCropSize, channels}, items.data(), d_items, d_photos,
                     d_out, stream);
   std::vector<float> out(plane * n);
-  P3D_CUDA_CHECK(cudaMemcpyAsync(out.data(), d_out, sizeof(float) * out.size(),
-                                 cudaMemcpyDeviceToHost, stream));
+  c.download(out.data(), d_out, sizeof(float) * out.size());
   P3D_CUDA_CHECK(cudaStreamSynchronize(stream));
   return out;
 }

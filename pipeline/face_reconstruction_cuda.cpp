@@ -76,10 +76,8 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
     float* d_canonical = scratch<float>("face3dmm.canonical", g.canonical.size());
     float* d_posed = scratch<float>("face3dmm.posed", g.posed.size());
     float* d_projection = scratch<float>("face3dmm.projection", g.projection.size());
-    P3D_CUDA_CHECK(cudaMemcpyAsync(d_coeffs, coeffs, sizeof(float) * batch * coeff_stride,
-                                   cudaMemcpyHostToDevice, s));
-    P3D_CUDA_CHECK(
-        cudaMemcpyAsync(d_cameras, cameras, sizeof(FaceCamera) * batch, cudaMemcpyHostToDevice, s));
+    context_->upload(d_coeffs, coeffs, sizeof(float) * batch * coeff_stride);
+    context_->upload(d_cameras, cameras, sizeof(FaceCamera) * batch);
 
     cuda::face_basis_product(context_->cublas(), batch, rows, FaceCoeff::kShapeDims,
                              d_coeffs + FaceCoeff::kId, coeff_stride,
@@ -108,15 +106,11 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
       cuda::face_vertex_colors(p, model.triangle_count, d_tri,
                                static_cast<const int32_t*>(point_buf_->get()), d_coeffs, d_albedo,
                                d_colors, s);
-      P3D_CUDA_CHECK(cudaMemcpyAsync(g.colors.data(), d_colors, sizeof(float) * g.colors.size(),
-                                     cudaMemcpyDeviceToHost, s));
+      context_->download(g.colors.data(), d_colors, sizeof(float) * g.colors.size());
     }
-    P3D_CUDA_CHECK(cudaMemcpyAsync(g.canonical.data(), d_canonical,
-                                   sizeof(float) * g.canonical.size(), cudaMemcpyDeviceToHost, s));
-    P3D_CUDA_CHECK(cudaMemcpyAsync(g.posed.data(), d_posed, sizeof(float) * g.posed.size(),
-                                   cudaMemcpyDeviceToHost, s));
-    P3D_CUDA_CHECK(cudaMemcpyAsync(g.projection.data(), d_projection,
-                                   sizeof(float) * g.projection.size(), cudaMemcpyDeviceToHost, s));
+    context_->download(g.canonical.data(), d_canonical, sizeof(float) * g.canonical.size());
+    context_->download(g.posed.data(), d_posed, sizeof(float) * g.posed.size());
+    context_->download(g.projection.data(), d_projection, sizeof(float) * g.projection.size());
     P3D_CUDA_CHECK(cudaStreamSynchronize(s));
     g.landmarks = gather_landmarks(g.projection, batch, v, model.keypoints);
     return g;
@@ -132,13 +126,10 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
     float* d_points = scratch<float>("face3dmm.posed", static_cast<size_t>(batch) * v * 3);
     FaceCamera* d_cameras = scratch<FaceCamera>("face3dmm.cameras", batch);
     float* d_out = scratch<float>("face3dmm.projection", out.size());
-    P3D_CUDA_CHECK(cudaMemcpyAsync(d_points, points, sizeof(float) * batch * v * 3,
-                                   cudaMemcpyHostToDevice, s));
-    P3D_CUDA_CHECK(
-        cudaMemcpyAsync(d_cameras, cameras, sizeof(FaceCamera) * batch, cudaMemcpyHostToDevice, s));
+    context_->upload(d_points, points, sizeof(float) * batch * v * 3);
+    context_->upload(d_cameras, cameras, sizeof(FaceCamera) * batch);
     cuda::face_project_points(batch, v, d_points, d_cameras, d_out, s);
-    P3D_CUDA_CHECK(
-        cudaMemcpyAsync(out.data(), d_out, sizeof(float) * out.size(), cudaMemcpyDeviceToHost, s));
+    context_->download(out.data(), d_out, sizeof(float) * out.size());
     P3D_CUDA_CHECK(cudaStreamSynchronize(s));
     return out;
   }
@@ -153,12 +144,10 @@ class CudaFaceReconstructor final : public FaceReconstructor::Impl {
     double* d_moments = scratch<double>("face3dmm.moments", out.size());
     double* d_partials =
         scratch<double>("face3dmm.moment_partials", cuda::face_pos_moments_partials(batch, v));
-    P3D_CUDA_CHECK(cudaMemcpyAsync(d_projection, projection, sizeof(float) * batch * v * 2,
-                                   cudaMemcpyHostToDevice, s));
+    context_->upload(d_projection, projection, sizeof(float) * batch * v * 2);
     cuda::face_pos_moments(batch, v, d_projection, static_cast<const float*>(mean_raw_->get()),
                            d_partials, d_moments, s);
-    P3D_CUDA_CHECK(cudaMemcpyAsync(out.data(), d_moments, sizeof(double) * out.size(),
-                                   cudaMemcpyDeviceToHost, s));
+    context_->download(out.data(), d_moments, sizeof(double) * out.size());
     P3D_CUDA_CHECK(cudaStreamSynchronize(s));
     return out;
   }

@@ -33,6 +33,8 @@ std::vector<Step1Record> FaceStage::run(const std::vector<FacePortrait>& portrai
   std::vector<Step1Record> records(n);
   if (n == 0) return records;
 
+  HostTransferMeter transfers(device_);  // what each step's units copy (zeros on the CPU)
+
   // 3. The posed faces and their projection into the photos.
   auto start = Clock::now();
   std::vector<float> coeffs(static_cast<size_t>(n) * FaceCoeff::kCount);
@@ -50,6 +52,7 @@ std::vector<Step1Record> FaceStage::run(const std::vector<FacePortrait>& portrai
   FaceGeometry g =
       reconstructor_.run(coeffs.data(), n, FaceCoeff::kCount, photo_cams.data(), options);
   t.reconstruct_ms = ms_since(start);
+  t.reconstruct_transfers = transfers.take();
 
   // 4. Head crop geometry: POS scale, head centre, the record; the crop's projection.
   start = Clock::now();
@@ -76,10 +79,12 @@ std::vector<Step1Record> FaceStage::run(const std::vector<FacePortrait>& portrai
   const std::vector<float> crop_projection =
       reconstructor_.project(g.posed.data(), n, crop_cams.data());
   t.crop_geometry_ms = ms_since(start);
+  t.crop_geometry_transfers = transfers.take();
 
   start = Clock::now();
   HeadCropImages images = cut_head_crops(crops, photos, labels, device_);
   t.crop_images_ms = ms_since(start);
+  t.crop_images_transfers = transfers.take();
 
   // 5. The face's depth map and coverage in the crop.
   start = Clock::now();
@@ -97,6 +102,7 @@ std::vector<Step1Record> FaceStage::run(const std::vector<FacePortrait>& portrai
   render.height = kHeadCropSize;
   DepthAndMask dm = render_depth_and_mask(render, device_.kind);
   t.render_ms = ms_since(start);
+  t.render_transfers = transfers.take();
 
   const size_t plane = static_cast<size_t>(kHeadCropSize) * kHeadCropSize;
   const int32_t channels = portraits[0].photo.channels;

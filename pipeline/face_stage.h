@@ -15,6 +15,7 @@
 #include "pipeline/face_model.h"
 #include "pipeline/face_reconstruction.h"
 #include "pipeline/head_crop.h"
+#include "pipeline/host_transfers.h"
 #include "pipeline/step1_record.h"
 
 namespace p3d {
@@ -34,11 +35,19 @@ struct FaceStageTimings {
   double crop_geometry_ms = 0;  // step 4: POS, head centre, record numbers, crop projection
   double crop_images_ms = 0;    // step 4: resampling the photo and labels
   double render_ms = 0;         // step 5
+  // Host<->device bytes of the same parts on CUDA (pipeline/host_transfers.h; zeros on the
+  // CPU): what each part's units counted through the device context.
+  HostTransferBytes reconstruct_transfers, crop_geometry_transfers, crop_images_transfers,
+      render_transfers;
   void add(const FaceStageTimings& o) {
     reconstruct_ms += o.reconstruct_ms;
     crop_geometry_ms += o.crop_geometry_ms;
     crop_images_ms += o.crop_images_ms;
     render_ms += o.render_ms;
+    reconstruct_transfers += o.reconstruct_transfers;
+    crop_geometry_transfers += o.crop_geometry_transfers;
+    crop_images_transfers += o.crop_images_transfers;
+    render_transfers += o.render_transfers;
   }
 };
 

@@ -55,25 +55,19 @@ HeadCropImages cut_head_crops_cuda(const std::vector<HeadCrop>& crops,
   for (int32_t b = 0; b < n; ++b) {
     const size_t pb = static_cast<size_t>(photos[b].width) * photos[b].height * channels;
     const size_t mb = static_cast<size_t>(masks[b].width) * masks[b].height;
-    P3D_CUDA_CHECK(cudaMemcpyAsync(d_photos + photo_items[b].src_offset, photos[b].data, pb,
-                                   cudaMemcpyHostToDevice, stream));
-    P3D_CUDA_CHECK(cudaMemcpyAsync(d_masks + mask_items[b].src_offset, masks[b].data, mb,
-                                   cudaMemcpyHostToDevice, stream));
+    c.upload(d_photos + photo_items[b].src_offset, photos[b].data, pb);
+    c.upload(d_masks + mask_items[b].src_offset, masks[b].data, mb);
   }
-  P3D_CUDA_CHECK(cudaMemcpyAsync(items, photo_items.data(), sizeof(CropResampleParams) * n,
-                                 cudaMemcpyHostToDevice, stream));
-  P3D_CUDA_CHECK(cudaMemcpyAsync(items + n, mask_items.data(), sizeof(CropResampleParams) * n,
-                                 cudaMemcpyHostToDevice, stream));
+  c.upload(items, photo_items.data(), sizeof(CropResampleParams) * n);
+  c.upload(items + n, mask_items.data(), sizeof(CropResampleParams) * n);
   cuda::crop_resample_cubic(CropBatchParams{n, kHeadCropSize, kHeadCropSize, channels}, items,
                             d_photos, d_out_photos, stream);
   cuda::crop_resample_nearest(CropBatchParams{n, kHeadCropSize, kHeadCropSize, 1}, items + n,
                               d_masks, d_out_masks, stream);
   out.photos.resize(n * plane * channels);
   out.masks.resize(n * plane);
-  P3D_CUDA_CHECK(cudaMemcpyAsync(out.photos.data(), d_out_photos, out.photos.size(),
-                                 cudaMemcpyDeviceToHost, stream));
-  P3D_CUDA_CHECK(cudaMemcpyAsync(out.masks.data(), d_out_masks, out.masks.size(),
-                                 cudaMemcpyDeviceToHost, stream));
+  c.download(out.photos.data(), d_out_photos, out.photos.size());
+  c.download(out.masks.data(), d_out_masks, out.masks.size());
   P3D_CUDA_CHECK(cudaStreamSynchronize(stream));
   return out;
 }

@@ -2,9 +2,9 @@
 // render coverage into 0/1 bytes, then run the same four passes on either backend —
 // split (kernels/*/head_masks.h), small-component removal of the stitch mask (T = 20),
 // dilation ring of facemask_withouthair, small-component removal of the ring (T = 200) —
-// and hand back per-portrait host arrays. The CUDA path owns its stream and buffers for the
-// call (engine/cuda/cuda_owners.h): a convenience for the stage tests and the CLI, like
-// pipeline/render.cpp, with one upload and one download per plane for the whole batch.
+// and hand back per-portrait host arrays. The CUDA path is in head_masks_cuda.cpp (the
+// device context's stream and reusable buffers), with one upload and one download per plane
+// for the whole batch.
 #include "pipeline/head_masks.h"
 
 #include <cstdint>
@@ -18,17 +18,24 @@
 #include "kernels/error.h"
 #include "kernels/head_masks.h"
 
+namespace p3d {
+
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/cuda_owners.h"
-#include "kernels/cuda/check.h"
-#include "kernels/cuda/connected_components.h"
-#include "kernels/cuda/head_masks.h"
+void head_masks_cuda(const uint8_t* labels, const uint8_t* coverage, int32_t batch,
+                     std::vector<uint8_t>& hair_ear, std::vector<uint8_t>& stitch,
+                     std::vector<uint8_t>& face_without_hair, std::vector<uint8_t>& ring,
+                     int device_index);
+void stitch_ring_cuda(const std::vector<uint8_t>& face_without_hair, int32_t batch,
+                      std::vector<uint8_t>& ring, int device_index);
 #endif
 
-namespace p3d {
 namespace {
 
 constexpr size_t kPlane = static_cast<size_t>(kHeadMaskSize) * kHeadMaskSize;
+#if defined(P3D_WITH_CUDA)
+// The units take a DeviceKind, not a Device: CUDA means device 0, as in render_depth_and_mask.
+constexpr int kCudaDevice = 0;
+#endif
 
 // The host-side planes of a batch, [N, 256, 256] each, 0/1.
 struct Planes {
@@ -114,73 +121,6 @@ void masks_cpu(const uint8_t* labels, const uint8_t* coverage, int32_t batch, Pl
   ring_cpu(batch, planes);
 }
 
-// ---- CUDA -----------------------------------------------------------------------------------
-
-#if defined(P3D_WITH_CUDA)
-using cuda_backend::DeviceBuffer;
-
-void upload(const DeviceBuffer& dst, const uint8_t* src, size_t bytes, cudaStream_t stream) {
-  P3D_CUDA_CHECK(cudaMemcpyAsync(dst.get(), src, bytes, cudaMemcpyHostToDevice, stream));
-}
-
-void download(std::vector<uint8_t>& dst, const DeviceBuffer& src, size_t bytes,
-              cudaStream_t stream) {
-  dst.resize(bytes);
-  P3D_CUDA_CHECK(cudaMemcpyAsync(dst.data(), src.get(), bytes, cudaMemcpyDeviceToHost, stream));
-}
-
-uint8_t* bytes_of(const DeviceBuffer& b) { return static_cast<uint8_t*>(b.get()); }
-
-// The ring passes on device: face_without_hair (device) -> ring (device), T = 200.
-void ring_cuda(int32_t batch, const DeviceBuffer& face_without_hair, const DeviceBuffer& ring,
-               const DeviceBuffer& workspace, cudaStream_t stream) {
-  cuda::dilation_ring(mask_params(batch), bytes_of(face_without_hair), bytes_of(ring), stream);
-  SmallComponentBuffers b;
-  b.mask = bytes_of(ring);
-  b.kept = bytes_of(ring);
-  cuda::remove_small_components(component_params(batch, kStitchRingMinPixels), b, workspace.get(),
-                                stream);
-}
-
-void masks_cuda(const uint8_t* labels, const uint8_t* coverage, int32_t batch, Planes& planes) {
-  const size_t pixels = static_cast<size_t>(batch) * kPlane;
-  cuda_backend::Stream stream;
-  DeviceBuffer d_labels(pixels), d_coverage(pixels), d_hair_ear(pixels), d_stitch(pixels),
-      d_face(pixels), d_ring(pixels),
-      workspace(small_component_workspace_bytes(component_params(batch, 0)));
-  upload(d_labels, labels, pixels, stream.get());
-  upload(d_coverage, coverage, pixels, stream.get());
-  HeadMaskOutputs out;
-  out.hair_ear = bytes_of(d_hair_ear);
-  out.stitch = bytes_of(d_stitch);
-  out.face_without_hair = bytes_of(d_face);
-  cuda::head_mask_split(mask_params(batch), {bytes_of(d_labels), bytes_of(d_coverage)}, out,
-                        stream.get());
-  SmallComponentBuffers b;
-  b.mask = bytes_of(d_stitch);
-  b.kept = bytes_of(d_stitch);
-  cuda::remove_small_components(component_params(batch, kStitchMinPixels), b, workspace.get(),
-                                stream.get());
-  ring_cuda(batch, d_face, d_ring, workspace, stream.get());
-  download(planes.hair_ear, d_hair_ear, pixels, stream.get());
-  download(planes.stitch, d_stitch, pixels, stream.get());
-  download(planes.face_without_hair, d_face, pixels, stream.get());
-  download(planes.ring, d_ring, pixels, stream.get());
-  P3D_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
-}
-
-void ring_only_cuda(int32_t batch, Planes& planes) {
-  const size_t pixels = static_cast<size_t>(batch) * kPlane;
-  cuda_backend::Stream stream;
-  DeviceBuffer d_face(pixels), d_ring(pixels),
-      workspace(small_component_workspace_bytes(component_params(batch, 0)));
-  upload(d_face, planes.face_without_hair.data(), pixels, stream.get());
-  ring_cuda(batch, d_face, d_ring, workspace, stream.get());
-  download(planes.ring, d_ring, pixels, stream.get());
-  P3D_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
-}
-#endif
-
 // Throws when CUDA was asked for and cannot run; true when the CUDA path should be taken.
 bool use_cuda(const char* what, DeviceKind device) {
   if (device != DeviceKind::CUDA) return false;
@@ -207,7 +147,8 @@ std::vector<HeadMasks> compute_head_masks(const std::vector<uint8_t>& labels,
   if (batch > 0) {
     if (use_cuda(what, device)) {
 #if defined(P3D_WITH_CUDA)
-      masks_cuda(labels.data(), coverage.data(), batch, planes);
+      head_masks_cuda(labels.data(), coverage.data(), batch, planes.hair_ear, planes.stitch,
+                      planes.face_without_hair, planes.ring, kCudaDevice);
 #endif
     } else {
       masks_cpu(labels.data(), coverage.data(), batch, planes);
@@ -235,7 +176,7 @@ std::vector<uint8_t> stitch_ring_from_facemask(const std::vector<float>& facemas
   if (batch == 0) return {};
   if (use_cuda(what, device)) {
 #if defined(P3D_WITH_CUDA)
-    ring_only_cuda(batch, planes);
+    stitch_ring_cuda(planes.face_without_hair, batch, planes.ring, kCudaDevice);
 #endif
   } else {
     ring_cpu(batch, planes);

@@ -1,7 +1,8 @@
 // The preview pictures of pipeline/head_previews.h. The overlay evaluates realign's nearest
 // mapping per photo pixel (no 1536 x 1024 canvas, no resize of it); the turntable makes one
 // batched rasterizer call for all views (each view its own rotated vertices and camera, one
-// shared topology) asking for triangle ids and interpolated colours, then shades by the
+// shared topology) asking for triangle ids and interpolated colours (on CUDA:
+// head_previews_cuda.cpp, the device context's stream and buffers), then shades by the
 // winning triangle's face normal on the host.
 #include "pipeline/head_previews.h"
 
@@ -17,13 +18,14 @@
 #include "pipeline/head_crop.h"
 #include "pipeline/mesh_export.h"
 
+namespace p3d {
+
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/cuda_owners.h"
-#include "kernels/cuda/check.h"
-#include "kernels/cuda/rasterizer.h"
+void rasterize_views_cuda(const RasterizeParams& p, const RasterizeInputs& host,
+                          std::vector<int32_t>& triangle_id, std::vector<float>& colour,
+                          int device_index);
 #endif
 
-namespace p3d {
 namespace {
 
 // realign's canvas: np.zeros([4 * 256, 6 * 256]).
@@ -188,40 +190,6 @@ void rasterize_cpu(const RasterizeParams& p, const RasterizeInputs& in, Raster& 
   cpu::rasterize_triangles(cpu::ThreadPool::global(), p, in, out, aligned);
 }
 
-#if defined(P3D_WITH_CUDA)
-void rasterize_cuda(const RasterizeParams& p, const RasterizeInputs& host, Raster& r) {
-  const size_t nv = static_cast<size_t>(p.batch) * p.vertex_count;
-  cuda_backend::Stream stream;
-  cuda_backend::DeviceBuffer vertices(nv * 3 * sizeof(float)),
-      triangles(static_cast<size_t>(p.triangle_count) * 3 * sizeof(int32_t)),
-      cameras(static_cast<size_t>(p.batch) * kRasterCameraFloats * sizeof(float)),
-      attributes(nv * 3 * sizeof(float)), ids(r.triangle_id.size() * sizeof(int32_t)),
-      colour(r.colour.size() * sizeof(float)), workspace(rasterize_workspace_bytes(p));
-  const auto up = [&](const cuda_backend::DeviceBuffer& dst, const void* src, size_t bytes) {
-    P3D_CUDA_CHECK(cudaMemcpyAsync(dst.get(), src, bytes, cudaMemcpyHostToDevice, stream.get()));
-  };
-  up(vertices, host.vertices, nv * 3 * sizeof(float));
-  up(triangles, host.triangles, static_cast<size_t>(p.triangle_count) * 3 * sizeof(int32_t));
-  up(cameras, host.cameras, static_cast<size_t>(p.batch) * kRasterCameraFloats * sizeof(float));
-  up(attributes, host.attributes, nv * 3 * sizeof(float));
-  RasterizeInputs in;
-  in.vertices = static_cast<const float*>(vertices.get());
-  in.cameras = static_cast<const float*>(cameras.get());
-  in.triangles = static_cast<const int32_t*>(triangles.get());
-  in.attributes = static_cast<const float*>(attributes.get());
-  RasterizeOutputs out;
-  out.triangle_id = static_cast<int32_t*>(ids.get());
-  out.attributes = static_cast<float*>(colour.get());
-  cuda::rasterize_triangles(p, in, out, workspace.get(), stream.get());
-  P3D_CUDA_CHECK(cudaMemcpyAsync(r.triangle_id.data(), ids.get(),
-                                 r.triangle_id.size() * sizeof(int32_t), cudaMemcpyDeviceToHost,
-                                 stream.get()));
-  P3D_CUDA_CHECK(cudaMemcpyAsync(r.colour.data(), colour.get(), r.colour.size() * sizeof(float),
-                                 cudaMemcpyDeviceToHost, stream.get()));
-  P3D_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
-}
-#endif
-
 uint8_t to_level(double v) { return static_cast<uint8_t>(std::lround(std::clamp(v, 0.0, 255.0))); }
 
 }  // namespace
@@ -322,7 +290,8 @@ ImageU8 render_turntable(const HeadMesh& mesh, const TurntableOptions& o) {
     std::string reason;
     if (!cuda_available(&reason)) P3D_THROW("render_turntable on CUDA: ", reason);
 #if defined(P3D_WITH_CUDA)
-    rasterize_cuda(p, in, r);
+    // device 0: the options carry a DeviceKind, as render_depth_and_mask takes one
+    rasterize_views_cuda(p, in, r.triangle_id, r.colour, 0);
 #endif
   } else {
     rasterize_cpu(p, in, r);

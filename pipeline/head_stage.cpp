@@ -40,6 +40,13 @@ void HeadStageTimings::add(const HeadStageTimings& o) {
   render_ms += o.render_ms;
   stitch_ms += o.stitch_ms;
   mesh_ms += o.mesh_ms;
+  masks_transfers += o.masks_transfers;
+  triangulate_transfers += o.triangulate_transfers;
+  depth_net_transfers += o.depth_net_transfers;
+  geometry_transfers += o.geometry_transfers;
+  render_transfers += o.render_transfers;
+  stitch_transfers += o.stitch_transfers;
+  mesh_transfers += o.mesh_transfers;
 }
 
 HeadStage::HeadStage(const FaceModel& model, const std::vector<int32_t>& face_triangles,
@@ -66,6 +73,8 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
     P3D_CHECK(covered > 0, "the face does not appear in the head crop (its render is empty)");
   }
 
+  HostTransferMeter transfers(device_);  // what each step's units copy (zeros on the CPU)
+
   // 6. Masks.
   Clock::time_point start = Clock::now();
   std::vector<uint8_t> labels(n * kPlane);
@@ -77,6 +86,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
   }
   std::vector<HeadMasks> masks = compute_head_masks(labels, render_mask, n, device_.kind);
   t.masks_ms = ms_since(start);
+  t.masks_transfers = transfers.take();
 
   // 7. Hair/ear triangulation of the stitch masks.
   start = Clock::now();
@@ -87,6 +97,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
   std::vector<MaskTriangulation> grids =
       triangulate_masks(stitch_masks.data(), n, kCrop, kCrop, device_.kind);
   t.triangulate_ms = ms_since(start);
+  t.triangulate_transfers = transfers.take();
 
   // 8. The depth net, one batch.
   start = Clock::now();
@@ -101,6 +112,10 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
   }
   const std::vector<float> depth = depth_net_.run(net_input.data(), n);
   t.depth_net_ms = ms_since(start);
+  t.depth_net_transfers = transfers.take();
+  if (device_.kind == DeviceKind::CUDA)  // the engine's copies: the padded batch, both ways
+    t.depth_net_transfers += network_transfers(depth_net_.batch(), kPlane * kDepthNetChannels,
+                                               depth.size() / static_cast<size_t>(n));
 
   for (int32_t b = 0; b < n; ++b) {
     const Step1Record& r = *records[b];
@@ -123,6 +138,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
     gi.face_projection = r.face_projection.data();
     HeadGeometry geometry = compute_head_geometry(gi, device_.kind);
     t.geometry_ms += ms_since(start);
+    t.geometry_transfers += transfers.take();
 
     // 10. The whole head rendered with the face stage's camera and rasterizer.
     start = Clock::now();
@@ -141,6 +157,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
     ri.cameras = &camera;
     out.head_render = render_depth_and_mask(ri, device_.kind);
     t.render_ms += ms_since(start);
+    t.render_transfers += transfers.take();
 
     // 11. Stitching.
     start = Clock::now();
@@ -159,6 +176,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
     out.stitch_hair_vertices = static_cast<int32_t>(stitched.hair_boundary_ind.size());
     out.stitch_face_vertices = static_cast<int32_t>(stitched.face_boundary_ind.size());
     t.stitch_ms += ms_since(start);
+    t.stitch_transfers += transfers.take();
 
     // 12. The mesh: face, hair/ear, stitch.
     start = Clock::now();
@@ -176,6 +194,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
     mesh.triangles = std::move(head_triangles);
     append_offset(stitched.triangles, v + k, mesh.triangles);
     t.mesh_ms += ms_since(start);
+    t.mesh_transfers += transfers.take();
 
     out.step3.hairear_shape = std::move(geometry.hair_xyz);
     out.step3.hairear_texture = std::move(geometry.hair_bgr);

@@ -19,6 +19,7 @@
 #include "pipeline/face_model.h"
 #include "pipeline/head_mesh.h"
 #include "pipeline/head_records.h"
+#include "pipeline/host_transfers.h"
 #include "pipeline/render.h"
 #include "pipeline/step1_record.h"
 
@@ -33,6 +34,11 @@ struct HeadStageTimings {
   double render_ms = 0;       // 10
   double stitch_ms = 0;       // 11
   double mesh_ms = 0;         // 12
+  // Host<->device bytes of the same steps on CUDA (pipeline/host_transfers.h; zeros on the
+  // CPU): what the units counted through the device context, plus the depth net's input and
+  // output, which the engine copies. Step 12 runs on the host.
+  HostTransferBytes masks_transfers, triangulate_transfers, depth_net_transfers, geometry_transfers,
+      render_transfers, stitch_transfers, mesh_transfers;
   void add(const HeadStageTimings& o);
 };
 

@@ -16,63 +16,11 @@
 namespace p3d {
 namespace {
 
-MatClass from_matio(matio_classes cls) {
-  switch (cls) {
-    case MAT_C_DOUBLE:
-      return MatClass::kDouble;
-    case MAT_C_SINGLE:
-      return MatClass::kSingle;
-    case MAT_C_INT32:
-      return MatClass::kInt32;
-    case MAT_C_INT64:
-      return MatClass::kInt64;
-    case MAT_C_UINT8:
-      return MatClass::kUint8;
-    case MAT_C_UINT16:
-      return MatClass::kUint16;
-    default:
-      return MatClass::kOther;
-  }
-}
-
-const char* matio_class_name(matio_classes cls) {
-  switch (cls) {
-    case MAT_C_EMPTY:
-      return "empty";
-    case MAT_C_CELL:
-      return "cell";
-    case MAT_C_STRUCT:
-      return "struct";
-    case MAT_C_OBJECT:
-      return "object";
-    case MAT_C_CHAR:
-      return "char";
-    case MAT_C_SPARSE:
-      return "sparse";
-    case MAT_C_DOUBLE:
-      return "double";
-    case MAT_C_SINGLE:
-      return "single";
-    case MAT_C_INT8:
-      return "int8";
-    case MAT_C_UINT8:
-      return "uint8";
-    case MAT_C_INT16:
-      return "int16";
-    case MAT_C_UINT16:
-      return "uint16";
-    case MAT_C_INT32:
-      return "int32";
-    case MAT_C_UINT32:
-      return "uint32";
-    case MAT_C_INT64:
-      return "int64";
-    case MAT_C_UINT64:
-      return "uint64";
-    default:
-      return "unsupported";
-  }
-}
+// Frees a matio variable on scope exit.
+struct VarDeleter {
+  void operator()(matvar_t* var) const { Mat_VarFree(var); }
+};
+using VarPtr = std::unique_ptr<matvar_t, VarDeleter>;
 
 // Widens element i of matio's data buffer (already converted to the class type by matio).
 template <typename T>
@@ -81,69 +29,108 @@ void widen(const void* data, size_t count, double* out) {
   for (size_t i = 0; i < count; ++i) out[i] = static_cast<double>(typed[i]);
 }
 
-bool widen_class(matio_classes cls, const void* data, size_t count, double* out) {
-  switch (cls) {
-    case MAT_C_DOUBLE:
-      widen<double>(data, count, out);
-      return true;
-    case MAT_C_SINGLE:
-      widen<float>(data, count, out);
-      return true;
-    case MAT_C_INT8:
-      widen<int8_t>(data, count, out);
-      return true;
-    case MAT_C_UINT8:
-      widen<uint8_t>(data, count, out);
-      return true;
-    case MAT_C_INT16:
-      widen<int16_t>(data, count, out);
-      return true;
-    case MAT_C_UINT16:
-      widen<uint16_t>(data, count, out);
-      return true;
-    case MAT_C_INT32:
-      widen<int32_t>(data, count, out);
-      return true;
-    case MAT_C_UINT32:
-      widen<uint32_t>(data, count, out);
-      return true;
-    case MAT_C_INT64:
-      widen<int64_t>(data, count, out);
-      return true;
-    case MAT_C_UINT64:
-      widen<uint64_t>(data, count, out);
-      return true;
-    default:
-      return false;
+// Narrows to the storage type, refusing values the class cannot hold exactly.
+template <typename T>
+std::vector<T> narrow(const std::vector<double>& values, const std::string& where) {
+  std::vector<T> out(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    if (std::numeric_limits<T>::is_integer) {
+      if (v != std::floor(v) || v < static_cast<double>(std::numeric_limits<T>::lowest()) ||
+          v > static_cast<double>(std::numeric_limits<T>::max())) {
+        P3D_THROW(where, ": value ", v, " does not fit the integer class");
+      }
+    }
+    out[i] = static_cast<T>(v);
   }
+  return out;
 }
 
-// Frees a matio variable on scope exit.
-struct VarDeleter {
-  void operator()(matvar_t* var) const { Mat_VarFree(var); }
+using WriteFn = void (*)(mat_t* mat, const std::string& where, const std::string& name, size_t rows,
+                         size_t cols, const std::vector<double>& column_major);
+
+// Writes a variable of class kClass, stored as T (matio type kType).
+template <typename T, matio_classes kClass, matio_types kType>
+void write_typed(mat_t* mat, const std::string& where, const std::string& name, size_t rows,
+                 size_t cols, const std::vector<double>& column_major) {
+  std::vector<T> buffer = narrow<T>(column_major, where);
+  size_t dims[2] = {rows, cols};
+  // MAT_F_DONT_COPY_DATA: matio borrows `buffer`, which outlives the write.
+  VarPtr var(
+      Mat_VarCreate(name.c_str(), kClass, kType, 2, dims, buffer.data(), MAT_F_DONT_COPY_DATA));
+  if (!var) P3D_THROW(where, ": matio could not create the variable");
+  if (Mat_VarWrite(mat, var.get(), MAT_COMPRESSION_NONE) != 0) P3D_THROW(where, ": write failed");
+}
+
+// Everything this file knows about a matio class, one row each: its name, our MatClass
+// (kOther: one we do not write), how its elements widen to double (null: not numeric) and
+// how a variable of it is written (null: not written).
+struct ClassRow {
+  matio_classes matio;
+  const char* name;
+  MatClass ours;
+  void (*widen)(const void* data, size_t count, double* out);
+  WriteFn write;
 };
-using VarPtr = std::unique_ptr<matvar_t, VarDeleter>;
+
+// clang-format off
+constexpr ClassRow kClasses[] = {
+    {MAT_C_EMPTY,  "empty",  MatClass::kOther,  nullptr,          nullptr},
+    {MAT_C_CELL,   "cell",   MatClass::kOther,  nullptr,          nullptr},
+    {MAT_C_STRUCT, "struct", MatClass::kOther,  nullptr,          nullptr},
+    {MAT_C_OBJECT, "object", MatClass::kOther,  nullptr,          nullptr},
+    {MAT_C_CHAR,   "char",   MatClass::kOther,  nullptr,          nullptr},
+    {MAT_C_SPARSE, "sparse", MatClass::kOther,  nullptr,          nullptr},
+    {MAT_C_DOUBLE, "double", MatClass::kDouble, widen<double>,    write_typed<double, MAT_C_DOUBLE, MAT_T_DOUBLE>},
+    {MAT_C_SINGLE, "single", MatClass::kSingle, widen<float>,     write_typed<float, MAT_C_SINGLE, MAT_T_SINGLE>},
+    {MAT_C_INT8,   "int8",   MatClass::kOther,  widen<int8_t>,    nullptr},
+    {MAT_C_UINT8,  "uint8",  MatClass::kUint8,  widen<uint8_t>,   write_typed<uint8_t, MAT_C_UINT8, MAT_T_UINT8>},
+    {MAT_C_INT16,  "int16",  MatClass::kOther,  widen<int16_t>,   nullptr},
+    {MAT_C_UINT16, "uint16", MatClass::kUint16, widen<uint16_t>,  write_typed<uint16_t, MAT_C_UINT16, MAT_T_UINT16>},
+    {MAT_C_INT32,  "int32",  MatClass::kInt32,  widen<int32_t>,   write_typed<int32_t, MAT_C_INT32, MAT_T_INT32>},
+    {MAT_C_UINT32, "uint32", MatClass::kOther,  widen<uint32_t>,  nullptr},
+    {MAT_C_INT64,  "int64",  MatClass::kInt64,  widen<int64_t>,   write_typed<int64_t, MAT_C_INT64, MAT_T_INT64>},
+    {MAT_C_UINT64, "uint64", MatClass::kOther,  widen<uint64_t>,  nullptr},
+};
+// clang-format on
+
+// The row of a matio class; null for the classes the table does not list (function, opaque).
+const ClassRow* find_class(matio_classes cls) {
+  for (const ClassRow& row : kClasses)
+    if (row.matio == cls) return &row;
+  return nullptr;
+}
+
+// The row of one of our classes; null for kOther.
+const ClassRow* find_class(MatClass cls) {
+  if (cls == MatClass::kOther) return nullptr;
+  for (const ClassRow& row : kClasses)
+    if (row.ours == cls) return &row;
+  return nullptr;
+}
+
+MatClass from_matio(matio_classes cls) {
+  const ClassRow* row = find_class(cls);
+  return row ? row->ours : MatClass::kOther;
+}
+
+const char* matio_class_name(matio_classes cls) {
+  const ClassRow* row = find_class(cls);
+  return row ? row->name : "unsupported";
+}
+
+bool widen_class(matio_classes cls, const void* data, size_t count, double* out) {
+  const ClassRow* row = find_class(cls);
+  if (!row || !row->widen) return false;
+  row->widen(data, count, out);
+  return true;
+}
 
 }  // namespace
 
 const char* mat_class_name(MatClass cls) {
-  switch (cls) {
-    case MatClass::kDouble:
-      return "double";
-    case MatClass::kSingle:
-      return "single";
-    case MatClass::kInt32:
-      return "int32";
-    case MatClass::kInt64:
-      return "int64";
-    case MatClass::kUint8:
-      return "uint8";
-    case MatClass::kUint16:
-      return "uint16";
-    case MatClass::kOther:
-      break;
-  }
-  return "other";
+  const ClassRow* row = find_class(cls);
+  return row ? row->name : "other";
 }
 
 std::string MatArray::where() const { return file + ": variable '" + name + "'"; }
@@ -306,64 +293,15 @@ std::vector<double> to_column_major(size_t rows, size_t cols, const T* data) {
   return out;
 }
 
-// Narrows to the storage type, refusing values the class cannot hold exactly.
-template <typename T>
-std::vector<T> narrow(const std::vector<double>& values, const std::string& where) {
-  std::vector<T> out(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    const double v = values[i];
-    if (std::numeric_limits<T>::is_integer) {
-      if (v != std::floor(v) || v < static_cast<double>(std::numeric_limits<T>::lowest()) ||
-          v > static_cast<double>(std::numeric_limits<T>::max())) {
-        P3D_THROW(where, ": value ", v, " does not fit the integer class");
-      }
-    }
-    out[i] = static_cast<T>(v);
-  }
-  return out;
-}
-
-template <typename T>
-void write_typed(mat_t* mat, const std::string& path, const std::string& name, size_t rows,
-                 size_t cols, const std::vector<double>& column_major, matio_classes cls,
-                 matio_types type) {
-  const std::string where = path + ": variable '" + name + "'";
-  std::vector<T> buffer = narrow<T>(column_major, where);
-  size_t dims[2] = {rows, cols};
-  // MAT_F_DONT_COPY_DATA: matio borrows `buffer`, which outlives the write.
-  VarPtr var(Mat_VarCreate(name.c_str(), cls, type, 2, dims, buffer.data(), MAT_F_DONT_COPY_DATA));
-  if (!var) P3D_THROW(where, ": matio could not create the variable");
-  if (Mat_VarWrite(mat, var.get(), MAT_COMPRESSION_NONE) != 0) P3D_THROW(where, ": write failed");
-}
-
 }  // namespace
 
 void MatWriter::write_doubles(const std::string& name, size_t rows, size_t cols,
                               const std::vector<double>& column_major, MatClass cls) {
   P3D_CHECK(handle_->mat, path_, ": writer already closed");
-  mat_t* mat = handle_->mat;
-  switch (cls) {
-    case MatClass::kDouble:
-      return write_typed<double>(mat, path_, name, rows, cols, column_major, MAT_C_DOUBLE,
-                                 MAT_T_DOUBLE);
-    case MatClass::kSingle:
-      return write_typed<float>(mat, path_, name, rows, cols, column_major, MAT_C_SINGLE,
-                                MAT_T_SINGLE);
-    case MatClass::kInt32:
-      return write_typed<int32_t>(mat, path_, name, rows, cols, column_major, MAT_C_INT32,
-                                  MAT_T_INT32);
-    case MatClass::kInt64:
-      return write_typed<int64_t>(mat, path_, name, rows, cols, column_major, MAT_C_INT64,
-                                  MAT_T_INT64);
-    case MatClass::kUint8:
-      return write_typed<uint8_t>(mat, path_, name, rows, cols, column_major, MAT_C_UINT8,
-                                  MAT_T_UINT8);
-    case MatClass::kUint16:
-      return write_typed<uint16_t>(mat, path_, name, rows, cols, column_major, MAT_C_UINT16,
-                                   MAT_T_UINT16);
-    case MatClass::kOther:
-      break;
-  }
+  const ClassRow* row = find_class(cls);
+  if (row && row->write)
+    return row->write(handle_->mat, path_ + ": variable '" + name + "'", name, rows, cols,
+                      column_major);
   P3D_THROW(path_, ": variable '", name, "': cannot write class ", mat_class_name(cls));
 }
 

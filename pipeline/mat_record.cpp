@@ -43,22 +43,29 @@ size_t element_count(const std::vector<size_t>& dims) {
   return total;
 }
 
+// `data` copied from row-major into column-major order (to_column) or back.
+template <typename T>
+std::vector<T> reordered(const T* data, const std::vector<size_t>& dims, bool to_column) {
+  std::vector<T> out(element_count(dims));
+  for_each_index(dims, [&](size_t row_major, size_t col_major) {
+    if (to_column)
+      out[col_major] = data[row_major];
+    else
+      out[row_major] = data[col_major];
+  });
+  return out;
+}
+
 }  // namespace
 
 template <typename T>
 std::vector<T> to_column_major(const T* data, const std::vector<size_t>& dims) {
-  std::vector<T> out(element_count(dims));
-  for_each_index(dims,
-                 [&](size_t row_major, size_t col_major) { out[col_major] = data[row_major]; });
-  return out;
+  return reordered(data, dims, true);
 }
 
 template <typename T>
 std::vector<T> to_row_major(const T* data, const std::vector<size_t>& dims) {
-  std::vector<T> out(element_count(dims));
-  for_each_index(dims,
-                 [&](size_t row_major, size_t col_major) { out[row_major] = data[col_major]; });
-  return out;
+  return reordered(data, dims, false);
 }
 
 template std::vector<uint8_t> to_column_major(const uint8_t*, const std::vector<size_t>&);

@@ -6,6 +6,7 @@
 #include "pipeline/reconstructor.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <exception>
 
@@ -108,25 +109,99 @@ void ReconstructionTimings::add(const ReconstructionTimings& o) {
   align_ms += o.align_ms;
   rnet_ms += o.rnet_ms;
   face_mesh_ms += o.face_mesh_ms;
+  align_transfers += o.align_transfers;
+  rnet_transfers += o.rnet_transfers;
+  face_mesh_transfers += o.face_mesh_transfers;
   face.add(o.face);
   head.add(o.head);
 }
 
+namespace {
+
+// The report's steps in order: the name, whether the step's units count their copies
+// (HostTransferRow::counted) and why the step touches the host on CUDA.
+struct StepInfo {
+  const char* name;
+  bool counted;
+  const char* why;
+};
+
+constexpr StepInfo kSteps[] = {
+    {"1 align (224 crops)", true,
+     "photos arrive as host images; the crops come back as the R-Net's host input"},
+    {"2 R-Net", true,
+     "the engine copies the padded input batch up and the coefficients down (sizes counted "
+     "at the call)"},
+    {"3 3DMM shape, pose, projection", true,
+     "shape, projection and landmarks come back for the host's head-crop geometry"},
+    {"4 head crop geometry + record", true,
+     "POS moments and the crop projection come back: the crop geometry runs on the host"},
+    {"4 head crop resampling", true,
+     "photos and labels go up per batch; the crops come back for the record"},
+    {"5 render face depth + mask", true,
+     "the face render comes back: the record and the head stage read it on the host"},
+    {"6 masks", true, "labels and coverage go up; the planes come back for steps 7 and 8"},
+    {"7 hair/ear triangulation", true,
+     "output size is data-dependent: the counts come back to size it, then the grid mesh"},
+    {"8 depth net (input + network)", true,
+     "its input is assembled on the host; the engine copies it up and the depth down"},
+    {"9 back-projection + colours", true,
+     "per portrait: crop, depth and points go up; vertices and colours come back"},
+    {"10 render head depth + mask", true,
+     "per portrait: the head mesh is assembled on the host, uploaded, its render read back"},
+    {"11 stitching", true,
+     "the searches' results come back for the host's de-duplication and Delaunay"},
+    {"12 mesh assembly", true, "runs on the host: concatenation of the parts, no copies"},
+    {"face-only mesh", true,
+     "face colours are sampled on the device; the mesh is built on the host"},
+};
+constexpr size_t kStepCount = sizeof(kSteps) / sizeof(kSteps[0]);
+
+struct StepValues {
+  double ms;
+  HostTransferBytes transfers;
+};
+
+// The timings' values in kSteps order.
+std::array<StepValues, kStepCount> step_values(const ReconstructionTimings& t) {
+  return {{{t.align_ms, t.align_transfers},
+           {t.rnet_ms, t.rnet_transfers},
+           {t.face.reconstruct_ms, t.face.reconstruct_transfers},
+           {t.face.crop_geometry_ms, t.face.crop_geometry_transfers},
+           {t.face.crop_images_ms, t.face.crop_images_transfers},
+           {t.face.render_ms, t.face.render_transfers},
+           {t.head.masks_ms, t.head.masks_transfers},
+           {t.head.triangulate_ms, t.head.triangulate_transfers},
+           {t.head.depth_net_ms, t.head.depth_net_transfers},
+           {t.head.geometry_ms, t.head.geometry_transfers},
+           {t.head.render_ms, t.head.render_transfers},
+           {t.head.stitch_ms, t.head.stitch_transfers},
+           {t.head.mesh_ms, t.head.mesh_transfers},
+           {t.face_mesh_ms, t.face_mesh_transfers}}};
+}
+
+}  // namespace
+
 std::vector<std::pair<std::string, double>> ReconstructionTimings::rows() const {
-  return {{"1 align (224 crops)", align_ms},
-          {"2 R-Net", rnet_ms},
-          {"3 3DMM shape, pose, projection", face.reconstruct_ms},
-          {"4 head crop geometry + record", face.crop_geometry_ms},
-          {"4 head crop resampling", face.crop_images_ms},
-          {"5 render face depth + mask", face.render_ms},
-          {"6 masks", head.masks_ms},
-          {"7 hair/ear triangulation", head.triangulate_ms},
-          {"8 depth net (input + network)", head.depth_net_ms},
-          {"9 back-projection + colours", head.geometry_ms},
-          {"10 render head depth + mask", head.render_ms},
-          {"11 stitching", head.stitch_ms},
-          {"12 mesh assembly", head.mesh_ms},
-          {"face-only mesh", face_mesh_ms}};
+  const std::array<StepValues, kStepCount> values = step_values(*this);
+  std::vector<std::pair<std::string, double>> out;
+  for (size_t i = 0; i < kStepCount; ++i) out.emplace_back(kSteps[i].name, values[i].ms);
+  return out;
+}
+
+std::vector<HostTransferRow> ReconstructionTimings::host_transfer_rows() const {
+  const std::array<StepValues, kStepCount> values = step_values(*this);
+  std::vector<HostTransferRow> out;
+  for (size_t i = 0; i < kStepCount; ++i) {
+    if (!(values[i].ms > 0)) continue;  // the step did not run
+    HostTransferRow row;
+    row.step = kSteps[i].name;
+    row.bytes = values[i].transfers;
+    row.counted = kSteps[i].counted;
+    row.why = kSteps[i].why;
+    out.push_back(row);
+  }
+  return out;
 }
 
 const FaceModel& Reconstructor::face_model() const { return impl_->model; }
@@ -190,15 +265,21 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
   if (live.empty()) return;
 
   Clock::time_point start = Clock::now();
+  HostTransferMeter align_meter(options.device);
   std::vector<const ImageU8*> photos;
   for (const PortraitInput* p : live) photos.push_back(p->photo);
   const std::vector<float> aligned = align_images(photos, plans, options.device);
   t.align_ms += ms_since(start);
+  t.align_transfers += align_meter.take();
 
   // 2. The R-Net.
   start = Clock::now();
-  std::vector<float> coeffs = rnet->run(aligned.data(), static_cast<int>(live.size()));
+  const int count = static_cast<int>(live.size());
+  std::vector<float> coeffs = rnet->run(aligned.data(), count);
   t.rnet_ms += ms_since(start);
+  if (options.device.kind == DeviceKind::CUDA)  // the engine's copies: the padded batch
+    t.rnet_transfers +=
+        network_transfers(rnet->batch(), aligned.size() / count, coeffs.size() / count);
   if (options.coeff_scale != 1.f)
     for (float& c : coeffs) c *= options.coeff_scale;
   const int stride = rnet->coeff_count();
@@ -249,12 +330,14 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
     if (options.stop_after_face) continue;
     if (r.face_only) {
       start = Clock::now();
+      HostTransferMeter face_mesh_meter(options.device);
       try {
         r.face = build_face_only(r.step1, options.device.kind);
       } catch (const std::exception& e) {
         r.error = std::string("face mesh: ") + e.what();
       }
       t.face_mesh_ms += ms_since(start);
+      t.face_mesh_transfers += face_mesh_meter.take();
       continue;
     }
     head_in.push_back(&r.step1);

@@ -30,6 +30,7 @@
 #include "pipeline/head_mesh.h"
 #include "pipeline/head_records.h"
 #include "pipeline/head_stage.h"
+#include "pipeline/host_transfers.h"
 #include "pipeline/image_io.h"
 #include "pipeline/landmarks.h"
 #include "pipeline/render.h"
@@ -65,15 +66,30 @@ struct PortraitInput {
   const ImageU8* labels = nullptr;
 };
 
-// Wall-clock milliseconds of one batch's stages, shared by its portraits.
+// One step's host<->device traffic on CUDA, for the "host transfers" table.
+struct HostTransferRow {
+  std::string step;         // the name rows() gives the step
+  HostTransferBytes bytes;  // over the batches run
+  // false: the step's units do not issue their copies through the device context's counter
+  // yet, so `bytes` is not what they move (the table says "not counted").
+  bool counted = true;
+  std::string why;  // why the step touches the host at all, in one line
+};
+
+// Wall-clock milliseconds of one batch's stages, shared by its portraits, and on CUDA the
+// bytes each stage moved between host and device (pipeline/host_transfers.h).
 struct ReconstructionTimings {
   double align_ms = 0, rnet_ms = 0, face_mesh_ms = 0;
+  HostTransferBytes align_transfers, rnet_transfers, face_mesh_transfers;
   FaceStageTimings face;
   HeadStageTimings head;
   void add(const ReconstructionTimings& o);
   // The stages in order as (name, ms), named by step ("1 align (224 crops)", ...), for
   // timing tables and reports.
   std::vector<std::pair<std::string, double>> rows() const;
+  // The steps that ran (ms > 0), in rows() order, with their transfers and reasons. Only
+  // meaningful for a CUDA run: on the CPU every count is 0.
+  std::vector<HostTransferRow> host_transfer_rows() const;
 };
 
 struct PortraitResult {

@@ -17,15 +17,6 @@
 
 namespace p3d {
 
-namespace {
-
-// Queues a host-to-device copy on the context's stream (a no-op for 0 bytes).
-void upload_async(void* dst, const void* src, size_t bytes, cudaStream_t stream) {
-  if (bytes > 0) P3D_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream));
-}
-
-}  // namespace
-
 void rasterize_attribute_cuda(const RasterizeParams& p, const float* vertices,
                               const int32_t* triangles, const std::vector<float>& cameras,
                               const std::vector<float>& attributes, std::vector<float>& rendered,
@@ -45,10 +36,10 @@ void rasterize_attribute_cuda(const RasterizeParams& p, const float* vertices,
   void* d_attributes = c.buffer("render.attributes", attribute_bytes);
   void* d_rendered = c.buffer("render.rendered", rendered_bytes);
   void* d_workspace = c.buffer("render.workspace", rasterize_workspace_bytes(p));
-  upload_async(d_vertices, vertices, vertex_bytes, stream);
-  upload_async(d_triangles, triangles, triangle_bytes, stream);
-  upload_async(d_cameras, cameras.data(), camera_bytes, stream);
-  upload_async(d_attributes, attributes.data(), attribute_bytes, stream);
+  c.upload(d_vertices, vertices, vertex_bytes);
+  c.upload(d_triangles, triangles, triangle_bytes);
+  c.upload(d_cameras, cameras.data(), camera_bytes);
+  c.upload(d_attributes, attributes.data(), attribute_bytes);
   RasterizeInputs in;
   in.vertices = static_cast<const float*>(d_vertices);
   in.cameras = static_cast<const float*>(d_cameras);
@@ -57,9 +48,7 @@ void rasterize_attribute_cuda(const RasterizeParams& p, const float* vertices,
   RasterizeOutputs out;
   out.attributes = static_cast<float*>(d_rendered);
   cuda::rasterize_triangles(p, in, out, d_workspace, stream);
-  if (rendered_bytes > 0)
-    P3D_CUDA_CHECK(cudaMemcpyAsync(rendered.data(), d_rendered, rendered_bytes,
-                                   cudaMemcpyDeviceToHost, stream));
+  c.download(rendered.data(), d_rendered, rendered_bytes);
   P3D_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 

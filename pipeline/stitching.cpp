@@ -1,8 +1,9 @@
 // stitch(): input checks, the two searches on the chosen backend, then on the host the
 // first-occurrence de-duplication, the stitch vertex gather, our Delaunay triangulation and
-// the 3D edge filter (see pipeline/stitching.h for what each step reproduces). The CUDA path
-// owns its stream and buffers for the call (engine/cuda/cuda_owners.h); only the ring
-// matches [R] and the nearest face ids [Q] come back from the device.
+// the 3D edge filter (see pipeline/stitching.h for what each step reproduces). The CUDA
+// searches are in stitching_cuda.cpp (the device context of device 0, as
+// render_depth_and_mask); only the ring matches [R] and the nearest face ids [Q] come back
+// from the device.
 #include "pipeline/stitching.h"
 
 #include <cmath>
@@ -16,14 +17,21 @@
 #include "kernels/stitch_search.h"
 #include "pipeline/delaunay_2d.h"
 
+namespace p3d {
+
 #if defined(P3D_WITH_CUDA)
-#include "engine/cuda/cuda_owners.h"
-#include "kernels/cuda/check.h"
-#include "kernels/cuda/stitch_search.h"
+void match_ring_cuda(const RingMatchParams& p, const int32_t* ring_pixels,
+                     const int32_t* pixel_vertex, int32_t* matched, int device_index);
+void nearest_face_cuda(const NearestFaceParams& p, const float* queries, const float* face_xyz,
+                       int32_t* nearest, int device_index);
 #endif
 
-namespace p3d {
 namespace {
+
+#if defined(P3D_WITH_CUDA)
+// The units take a DeviceKind, not a Device: CUDA means device 0, as in render_depth_and_mask.
+constexpr int kCudaDevice = 0;
+#endif
 
 void check_finite(const float* values, int64_t count, const char* what) {
   for (int64_t i = 0; i < count; ++i)
@@ -93,22 +101,6 @@ struct SearchData {
   std::vector<int32_t> matched;       // [R]
 };
 
-#if defined(P3D_WITH_CUDA)
-template <typename T>
-void upload(const cuda_backend::DeviceBuffer& dst, const T* src, size_t count,
-            cudaStream_t stream) {
-  if (count > 0)
-    P3D_CUDA_CHECK(
-        cudaMemcpyAsync(dst.get(), src, count * sizeof(T), cudaMemcpyHostToDevice, stream));
-}
-template <typename T>
-void download(T* dst, const cuda_backend::DeviceBuffer& src, size_t count, cudaStream_t stream) {
-  if (count > 0)
-    P3D_CUDA_CHECK(
-        cudaMemcpyAsync(dst, src.get(), count * sizeof(T), cudaMemcpyDeviceToHost, stream));
-}
-#endif
-
 void match_ring(SearchData& s, DeviceKind device) {
   if (device == DeviceKind::CPU || s.ring_params.ring_count == 0) {
     RingMatchInputs in{s.ring_pixels.data(), s.pixel_vertex.data()};
@@ -116,16 +108,8 @@ void match_ring(SearchData& s, DeviceKind device) {
     return;
   }
 #if defined(P3D_WITH_CUDA)
-  cuda_backend::Stream stream;
-  cuda_backend::DeviceBuffer ring(s.ring_pixels.size() * sizeof(int32_t)),
-      map(s.pixel_vertex.size() * sizeof(int32_t)), matched(s.matched.size() * sizeof(int32_t));
-  upload(ring, s.ring_pixels.data(), s.ring_pixels.size(), stream.get());
-  upload(map, s.pixel_vertex.data(), s.pixel_vertex.size(), stream.get());
-  RingMatchInputs in{static_cast<const int32_t*>(ring.get()),
-                     static_cast<const int32_t*>(map.get())};
-  cuda::match_ring_to_hair(s.ring_params, in, static_cast<int32_t*>(matched.get()), stream.get());
-  download(s.matched.data(), matched, s.matched.size(), stream.get());
-  P3D_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
+  match_ring_cuda(s.ring_params, s.ring_pixels.data(), s.pixel_vertex.data(), s.matched.data(),
+                  kCudaDevice);
 #endif
 }
 
@@ -141,16 +125,7 @@ std::vector<int32_t> nearest_face(const std::vector<float>& queries, const Stitc
     return nearest;
   }
 #if defined(P3D_WITH_CUDA)
-  const size_t face_floats = 3 * static_cast<size_t>(p.face_count);
-  cuda_backend::Stream stream;
-  cuda_backend::DeviceBuffer q(queries.size() * sizeof(float)), face(face_floats * sizeof(float)),
-      out(nearest.size() * sizeof(int32_t));
-  upload(q, queries.data(), queries.size(), stream.get());
-  upload(face, input.face_xyz, face_floats, stream.get());
-  NearestFaceInputs in{static_cast<const float*>(q.get()), static_cast<const float*>(face.get())};
-  cuda::nearest_face_vertices(p, in, static_cast<int32_t*>(out.get()), stream.get());
-  download(nearest.data(), out, nearest.size(), stream.get());
-  P3D_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
+  nearest_face_cuda(p, queries.data(), input.face_xyz, nearest.data(), kCudaDevice);
 #endif
   return nearest;
 }

@@ -13,6 +13,7 @@
 
 #include "kernels/error.h"
 #include "pipeline/image_io.h"
+#include "tests/support/test_images.h"
 #include "tests/test_paths.h"
 
 namespace p3d::test {
@@ -23,18 +24,9 @@ inline std::filesystem::path alignment_fixture_path() {
 
 // alignment.py synthetic_image: smooth ramps plus a fine xor texture, BGR.
 inline ImageU8 synthetic_photo(int32_t width, int32_t height) {
-  ImageU8 img;
-  img.width = width;
-  img.height = height;
-  img.channels = 3;
-  img.pixels.resize(static_cast<size_t>(width) * height * 3);
-  for (int64_t y = 0; y < height; ++y)
-    for (int64_t x = 0; x < width; ++x)
-      for (int64_t c = 0; c < 3; ++c) {
-        const int64_t v = ((x * x + 3 * y * y + 5 * x * y) >> 6) + 37 * c + ((x ^ y) & 15);
-        img.pixels[(y * width + x) * 3 + c] = static_cast<uint8_t>(v % 256);
-      }
-  return img;
+  return synthetic_rgb(width, height, [](int64_t x, int64_t y, int64_t c) {
+    return (((x * x + 3 * y * y + 5 * x * y) >> 6) + 37 * c + ((x ^ y) & 15)) % 256;
+  });
 }
 
 // alignment.py checksum: sum of byte_i · ((i · 2654435761 + 12345) mod 2^32), mod 2^64.

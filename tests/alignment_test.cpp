@@ -29,6 +29,7 @@
 #include "pipeline/landmarks.h"
 #include "tests/alignment_fixture.h"
 #include "tests/support/require_cuda.h"
+#include "tests/support/test_images.h"
 
 namespace p3d {
 namespace {
@@ -312,14 +313,8 @@ FaceAlignment plain_plan(AlignResampler r, int32_t w, int32_t h, int32_t sw, int
 }
 
 ImageU8 noise_photo(int32_t w, int32_t h, uint32_t seed) {
-  ImageU8 img;
-  img.width = w;
-  img.height = h;
-  img.channels = 3;
-  img.pixels.resize(static_cast<size_t>(w) * h * 3);
   std::mt19937 rng(seed);
-  for (uint8_t& v : img.pixels) v = static_cast<uint8_t>(rng() & 0xFF);
-  return img;
+  return test::synthetic_rgb(w, h, [&rng](int64_t, int64_t, int64_t) { return rng() & 0xFF; });
 }
 
 uint8_t at(const ImageU8& img, int32_t x, int32_t y, int32_t c) {
@@ -435,18 +430,26 @@ TEST(AlignResample, WindowOutsideTheResizedPhotoIsZero) {
     }
 }
 
+// The reference's 68 landmarks scaled by `scale` and moved by (dx, dy): what a detector
+// would report for that face in a width x height photo (y up, as the reference).
+Landmarks projected_reference(const AlignmentReference& ref, int width, int height, double scale,
+                              double dx, double dy) {
+  Landmarks lm;
+  lm.convention = LandmarkConvention::YUp68;
+  lm.image_width = width;
+  lm.image_height = height;
+  for (int i = 0; i < 68; ++i) {
+    lm.points.push_back(scale * ref.lm68[3 * i] + dx);
+    lm.points.push_back(scale * ref.lm68[3 * i + 1] + dy);
+  }
+  return lm;
+}
+
 TEST(AlignPlan, LandmarksGoThroughTheInverseCrop) {
   // Landmarks made by projecting the reference with a known similarity: POS recovers it, and
   // the aligned landmarks map back onto the photo through (inv_scale, inv_offset).
   const AlignmentReference ref = scatter_reference();
-  Landmarks lm;
-  lm.convention = LandmarkConvention::YUp68;
-  lm.image_width = 640;
-  lm.image_height = 480;
-  for (int i = 0; i < 68; ++i) {
-    lm.points.push_back(180.0 * ref.lm68[3 * i] + 330.0);
-    lm.points.push_back(180.0 * ref.lm68[3 * i + 1] + 250.0);
-  }
+  const Landmarks lm = projected_reference(ref, 640, 480, 180.0, 330.0, 250.0);
   const FaceAlignment a = plan_alignment(lm, ref);
   EXPECT_NEAR(a.pos.s, 180.0, 1e-9);
   EXPECT_EQ(a.scaled_w, 355);  // int(640 / 180 · 100) = int(355.55...)
@@ -467,26 +470,13 @@ TEST(AlignPlan, LandmarksGoThroughTheInverseCrop) {
 TEST(AlignPlan, OddHeightRoundsTheShiftDown) {
   // (-H)//2 with H odd is -(H+1)/2 in Python: the vertical shift uses 241, not 240.
   const AlignmentReference ref = scatter_reference();
-  Landmarks lm;
-  lm.convention = LandmarkConvention::YUp68;
-  lm.image_width = 640;
-  lm.image_height = 481;
-  for (int i = 0; i < 68; ++i) {
-    lm.points.push_back(180.0 * ref.lm68[3 * i] + 330.0);
-    lm.points.push_back(180.0 * ref.lm68[3 * i + 1] + 250.0);
-  }
+  const Landmarks lm = projected_reference(ref, 640, 481, 180.0, 330.0, 250.0);
   EXPECT_NEAR(plan_alignment(lm, ref).warp_shift[1], -241 + 250.0, 1e-4);
 }
 
 TEST(AlignPlan, UnusableGeometryThrows) {
   const AlignmentReference ref = scatter_reference();
-  Landmarks lm;
-  lm.convention = LandmarkConvention::YUp68;
-  lm.image_width = 64;
-  lm.image_height = 64;
-  for (int i = 0; i < 68; ++i)
-    lm.points.insert(lm.points.end(),
-                     {1e-7 * ref.lm68[3 * i] + 30, 1e-7 * ref.lm68[3 * i + 1] + 30});
+  const Landmarks lm = projected_reference(ref, 64, 64, 1e-7, 30, 30);
   EXPECT_THROW(plan_alignment(lm, ref), Error);  // a 1e-7-pixel face: the resize would be enormous
 }
 

@@ -20,7 +20,9 @@
 #include "engine/backend.h"
 #include "tests/support/agreement.h"
 #include "tests/support/compare.h"
+#include "tests/support/forwarding_backend.h"
 #include "tests/support/naive_reference.h"
+#include "tests/support/op_case_builders.h"
 #include "tests/support/op_cases.h"
 #include "tests/support/require_cuda.h"
 
@@ -129,22 +131,8 @@ TEST(NaiveReference, HalfKnownValues) {
 
 TEST(NaiveReference, ConvByHand) {
   // 3x3 single-channel input, 2x2 filter, stride 1, no padding.
-  Conv2dParams p{};
-  p.batch = 1;
-  p.in_h = 3;
-  p.in_w = 3;
-  p.in_c = 1;
-  p.out_h = 2;
-  p.out_w = 2;
-  p.out_c = 1;
-  p.kernel_h = 2;
-  p.kernel_w = 2;
-  p.stride_h = 1;
-  p.stride_w = 1;
-  p.dilation_h = 1;
-  p.dilation_w = 1;
-  p.groups = 1;
-  p.activation = Unary::Identity;
+  Conv2dParams p =
+      cases::conv2d_params(cases::conv(1, 3, 3, 1, 1, 2).activation(Unary::Identity, 0.f));
   const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   const float w[4] = {1, 0, 0, -1};  // x[i][j] - x[i+1][j+1]
   float y[4];
@@ -176,23 +164,10 @@ TEST(NaiveReference, ConvTransposeIsAdjointOfConv) {
   };
   for (const Geometry g : {Geometry{9, 10, 3, 2, 1, 0, 1, 1}, Geometry{8, 8, 4, 2, 1, 1, 1, 1},
                            Geometry{9, 12, 2, 3, 0, 0, 0, 0}, Geometry{6, 7, 3, 1, 1, 1, 1, 1}}) {
-    Conv2dParams f{};
-    f.batch = 2;
-    f.in_h = g.h;
-    f.in_w = g.w;
-    f.in_c = 3;
-    f.out_c = 4;
-    f.kernel_h = f.kernel_w = g.k;
-    f.stride_h = f.stride_w = g.s;
-    f.dilation_h = f.dilation_w = 1;
-    f.pad_top = g.pt;
-    f.pad_left = g.pl;
-    f.pad_bottom = g.pb;
-    f.pad_right = g.pr;
-    f.groups = 1;
-    f.activation = Unary::Identity;
-    f.out_h = (g.h + g.pt + g.pb - g.k) / g.s + 1;
-    f.out_w = (g.w + g.pl + g.pr - g.k) / g.s + 1;
+    const Conv2dParams f = cases::conv2d_params(cases::conv(2, g.h, g.w, 3, 4, g.k)
+                                                    .stride(g.s)
+                                                    .pad(g.pt, g.pl, g.pb, g.pr)
+                                                    .activation(Unary::Identity, 0.f));
     ConvTranspose2dParams t = f;
     t.in_h = f.out_h;
     t.in_w = f.out_w;
@@ -297,74 +272,27 @@ TEST(Compare, Metrics) {
 // Forwards everything to the CPU backend, except for three deliberate faults: unary writes
 // one element past the end, binary writes into its first input, transpose skips the last
 // output element.
-class FaultyBackend final : public Backend {
+class FaultyBackend final : public ForwardingBackend {
  public:
-  explicit FaultyBackend(Backend& inner) : in_(inner) {}
-  Device device() const override { return in_.device(); }
+  using ForwardingBackend::ForwardingBackend;
   std::string name() const override { return "faulty"; }
-  void* allocate(size_t bytes) override { return in_.allocate(bytes); }
-  void deallocate(void* p) noexcept override { in_.deallocate(p); }
-  void upload(void* d, const void* s, size_t n) override { in_.upload(d, s, n); }
-  void download(void* d, const void* s, size_t n) override { in_.download(d, s, n); }
-  void copy(void* d, const void* s, size_t n) override { in_.copy(d, s, n); }
-  void fill_zero(void* d, size_t n) override { in_.fill_zero(d, n); }
-  void synchronize() override { in_.synchronize(); }
-  Tensor pack_conv_filter(const Conv2dParams& p, const Tensor& f) override {
-    return in_.pack_conv_filter(p, f);
-  }
-  Tensor pack_conv_transpose_filter(const ConvTranspose2dParams& p, const Tensor& f) override {
-    return in_.pack_conv_transpose_filter(p, f);
-  }
-  size_t conv2d_workspace(const Conv2dParams& p) override { return in_.conv2d_workspace(p); }
-  size_t conv_transpose2d_workspace(const ConvTranspose2dParams& p) override {
-    return in_.conv_transpose2d_workspace(p);
-  }
-  void conv2d(const Conv2dParams& p, const float* x, const float* f, const float* b, const float* r,
-              float* y, void* ws) override {
-    in_.conv2d(p, x, f, b, r, y, ws);
-  }
-  void conv_transpose2d(const ConvTranspose2dParams& p, const float* x, const float* f,
-                        const float* b, const float* r, float* y, void* ws) override {
-    in_.conv_transpose2d(p, x, f, b, r, y, ws);
-  }
-  void matmul(const MatmulParams& p, const float* a, const float* b, const float* bias,
-              float* c) override {
-    in_.matmul(p, a, b, bias, c);
-  }
-  void pool2d(const Pool2dParams& p, const float* x, float* y) override { in_.pool2d(p, x, y); }
-  void reduce(const ReduceParams& p, const float* x, float* y) override { in_.reduce(p, x, y); }
-  void batch_norm(const BatchNormParams& p, const float* x, const float* g, const float* b,
-                  const float* m, const float* v, float* y) override {
-    in_.batch_norm(p, x, g, b, m, v, y);
-  }
   void unary(const UnaryParams& p, const float* x, float* y) override {
-    in_.unary(p, x, y);
+    ForwardingBackend::unary(p, x, y);
     y[p.count] = 0.f;  // fault: one past the end
   }
   void binary(const BinaryParams& p, const float* a, const float* b, float* y) override {
-    in_.binary(p, a, b, y);
+    ForwardingBackend::binary(p, a, b, y);
     const_cast<float*>(a)[0] += 1.f;  // fault: writes an input
   }
-  void cast(const CastParams& p, const void* x, void* y) override { in_.cast(p, x, y); }
-  void concat_copy(const ConcatCopyParams& p, const void* x, void* y) override {
-    in_.concat_copy(p, x, y);
-  }
-  void pad(const PadParams& p, const float* x, float* y) override { in_.pad(p, x, y); }
   void transpose(const TransposeParams& p, const void* x, void* y) override {
     // fault: the last element is never written
     int64_t count = 1;
     for (int d = 0; d < p.rank; ++d) count *= p.in_dims[d];
     const size_t bytes = size_t(count) * size_t(p.element_size);
     std::vector<char> full(bytes);
-    in_.transpose(p, x, full.data());
+    ForwardingBackend::transpose(p, x, full.data());
     std::memcpy(y, full.data(), bytes - size_t(p.element_size));
   }
-  void slice(const SliceParams& p, const void* x, void* y) override { in_.slice(p, x, y); }
-  void resize(const ResizeParams& p, const float* x, float* y) override { in_.resize(p, x, y); }
-  void custom(const CustomAttrs& op, const CustomCall& call) override { in_.custom(op, call); }
-
- private:
-  Backend& in_;
 };
 
 const OpCase& first_case(const std::string& op) {

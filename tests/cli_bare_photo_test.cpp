@@ -125,22 +125,15 @@ using test::box_shrink;
 
 // ---- fixture -------------------------------------------------------------------------------
 
-class BarePhotoRun : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    ws_.set_up("p3d_bare_test");
-    seeds_ = ws_.seeds;
-    work_ = ws_.work;
-  }
-  static void TearDownTestSuite() { ws_.tear_down(); }
-  void SetUp() override {
-    if (!ws_.have_seeds()) GTEST_SKIP() << "seed examples not found at " << seeds_;
-    if (!fs::is_regular_file(kDefaultLandmarkModel))
-      GTEST_SKIP() << kDefaultLandmarkModel << " absent (Debian libdlib-data)";
-    ASSERT_TRUE(ws_.model_ok) << ws_.model_log;
-  }
+class BarePhotoRun : public test::SeedWorkspaceSuite<BarePhotoRun> {
+ public:
+  static constexpr const char* kWorkPrefix = "p3d_bare_test";
 
-  static std::string models_args() { return ws_.model_args("zero"); }
+ protected:
+  std::string missing_requirement() const override {
+    if (fs::is_regular_file(kDefaultLandmarkModel)) return std::string();
+    return std::string(kDefaultLandmarkModel) + " absent (Debian libdlib-data)";
+  }
 
   static std::vector<fs::path> seed_photos() {
     std::vector<fs::path> out;
@@ -155,12 +148,7 @@ class BarePhotoRun : public ::testing::Test {
     const std::string f = p.filename().string();
     return f.substr(0, f.find('.'));
   }
-
-  static test::SeedWorkspace ws_;
-  static fs::path seeds_, work_;
 };
-test::SeedWorkspace BarePhotoRun::ws_;
-fs::path BarePhotoRun::seeds_, BarePhotoRun::work_;
 
 void expect_face_only_mesh(const fs::path& out, const std::string& name) {
   SCOPED_TRACE(name);
@@ -263,9 +251,7 @@ TEST_F(BarePhotoRun, BadPhotosAreNamedAndTheBatchGoesOn) {
   ASSERT_EQ(read_image((in / "png16.png").string()).pixels, photo.pixels);
 
   // Photos that must fail, each with its reason.
-  ImageU8 flat;
-  flat.width = 400, flat.height = 300, flat.channels = 3;
-  flat.pixels.assign(400 * 300 * 3, 90);
+  const ImageU8 flat = test::flat_rgb(400, 300, 90);
   write_png((in / "noface.png").string(), flat);
   {
     FaceLandmarker detector;

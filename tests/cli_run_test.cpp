@@ -87,25 +87,10 @@ std::pair<long, long> ply_counts(const fs::path& path) {
   return {v, f};
 }
 
-class RunCommand : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    ws_.set_up("p3d_run_test");
-    seeds_ = ws_.seeds;
-    work_ = ws_.work;
-  }
-  static void TearDownTestSuite() { ws_.tear_down(); }
-  void SetUp() override {
-    if (!ws_.have_seeds()) GTEST_SKIP() << "seed examples not found at " << seeds_;
-    ASSERT_TRUE(ws_.model_ok) << ws_.model_log;
-  }
-  static std::string models_args() { return ws_.model_args("zero"); }
-
-  static test::SeedWorkspace ws_;
-  static fs::path seeds_, work_;
+class RunCommand : public test::SeedWorkspaceSuite<RunCommand> {
+ public:
+  static constexpr const char* kWorkPrefix = "p3d_run_test";
 };
-test::SeedWorkspace RunCommand::ws_;
-fs::path RunCommand::seeds_, RunCommand::work_;
 
 void expect_mesh_invariants(const fs::path& out, const std::string& name) {
   SCOPED_TRACE(name);

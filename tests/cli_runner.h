@@ -2,10 +2,12 @@
 // (environment) or the path CMake compiled in (P3D_CLI_PATH, set for tests named cli_*).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 
 namespace p3d::test {
@@ -40,6 +42,14 @@ inline CliResult run_cli(const std::string& args) {
   r.exit_code =
       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   return r;
+}
+
+// Expects the run to have failed (non-zero exit) with output that names every fragment.
+inline void expect_failure_naming(const CliResult& r,
+                                  std::initializer_list<std::string> fragments) {
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  for (const std::string& f : fragments)
+    EXPECT_NE(r.output.find(f), std::string::npos) << "no '" << f << "' in:\n" << r.output;
 }
 
 }  // namespace p3d::test

@@ -4,6 +4,7 @@
 // inputs through the importer's shape replacement) on the CPU.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -42,6 +43,35 @@ struct SeedWorkspace {
            quote((tf / "depth_net_reduced" / "graph.pb").string()) + " --bfm " +
            quote((work / "bfm").string()) + " --coeff-override " + coeff_override + " --device cpu";
   }
+};
+
+// A test suite sharing one SeedWorkspace, made before its first test in the work folder
+// <tmp>/<Suite::kWorkPrefix>_<pid> and removed after its last. Each test is skipped without
+// the seed examples or what missing_requirement() names, and fails when the face model could
+// not be made. CRTP (class RunCommand : public SeedWorkspaceSuite<RunCommand>): every suite
+// gets a workspace of its own.
+template <typename Suite>
+class SeedWorkspaceSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ws_.set_up(Suite::kWorkPrefix);
+    seeds_ = ws_.seeds;
+    work_ = ws_.work;
+  }
+  static void TearDownTestSuite() { ws_.tear_down(); }
+  void SetUp() override {
+    if (!ws_.have_seeds()) GTEST_SKIP() << "seed examples not found at " << seeds_;
+    const std::string missing = missing_requirement();
+    if (!missing.empty()) GTEST_SKIP() << missing;
+    ASSERT_TRUE(ws_.model_ok) << ws_.model_log;
+  }
+  // What else the suite needs, when absent (empty: nothing missing).
+  virtual std::string missing_requirement() const { return std::string(); }
+
+  static std::string models_args() { return ws_.model_args("zero"); }
+
+  static inline SeedWorkspace ws_;
+  static inline std::filesystem::path seeds_, work_;
 };
 
 }  // namespace p3d::test

@@ -317,64 +317,89 @@ TEST(CudaBackend, DirectConvFallbackMatchesNaive) {
 }
 #endif
 
+// A transposed conv of two images, 7 -> 5 channels: the output size, kernel, stride and
+// pads t,l,b,r; fused adds bias, residual and ReLU.
+struct TransposeCase {
+  int out_h, out_w, k, stride, top, left, bottom, right;
+  bool fused;
+};
+
+ConvTranspose2dParams transpose_params(const TransposeCase& c) {
+  ConvTranspose2dParams p{};
+  p.batch = 2;
+  p.out_h = c.out_h;
+  p.out_w = c.out_w;
+  p.out_c = 5;
+  p.in_c = 7;
+  p.kernel_h = p.kernel_w = c.k;
+  p.stride_h = p.stride_w = c.stride;
+  p.dilation_h = p.dilation_w = 1;
+  p.pad_top = c.top;
+  p.pad_left = c.left;
+  p.pad_bottom = c.bottom;
+  p.pad_right = c.right;
+  p.groups = 1;
+  p.in_h = conv_out_size(p.out_h, c.k, c.stride, 1, c.top, c.bottom);
+  p.in_w = conv_out_size(p.out_w, c.k, c.stride, 1, c.left, c.right);
+  p.has_bias = p.has_residual = c.fused;
+  p.activation = c.fused ? Unary::Relu : Unary::Identity;
+  return p;
+}
+
+// Random operands of one transposed conv, on the host for the reference and on `gpu` (the
+// filter packed); y is the residual itself when in place, else a fresh tensor.
+struct TransposeOperands {
+  std::vector<float> x, w, bias, residual;
+  Tensor dx, dw, db, dres, dy;
+
+  TransposeOperands(Backend& gpu, const ConvTranspose2dParams& p, bool in_place, uint32_t& seed) {
+    const Shape out_shape{p.batch, p.out_h, p.out_w, p.out_c};
+    const int k = p.kernel_h;
+    x = random_values(static_cast<size_t>(p.batch) * p.in_h * p.in_w * p.in_c, ++seed);
+    w = random_values(static_cast<size_t>(k) * k * p.out_c * p.in_c, ++seed);
+    bias = random_values(static_cast<size_t>(p.out_c), ++seed);
+    residual = random_values(static_cast<size_t>(out_shape.numel()), ++seed);
+    dx = gpu.to_device(host_tensor(Shape{p.batch, p.in_h, p.in_w, p.in_c}, x));
+    dw = gpu.pack_conv_transpose_filter(p, host_tensor(Shape{k, k, p.out_c, p.in_c}, w));
+    db = gpu.to_device(host_tensor(Shape{p.out_c}, bias));
+    dres = gpu.to_device(host_tensor(out_shape, residual));
+    dy = in_place ? dres : gpu.empty(out_shape, DType::F32);
+  }
+  const float* bias_or_null(const ConvTranspose2dParams& p) const {
+    return p.has_bias ? db.data<float>() : nullptr;
+  }
+  const float* residual_or_null(const ConvTranspose2dParams& p) const {
+    return p.has_residual ? dres.data<float>() : nullptr;
+  }
+  std::vector<float> expected(const ConvTranspose2dParams& p) const {
+    return naive_conv_transpose2d(p, x, w, bias, residual);
+  }
+};
+
 TEST(CudaBackend, ConvTranspose2dAsymmetricPaddingCrop) {
   SKIP_WITHOUT_CUDA();
   auto gpu = make_cuda_backend(0);
-  // (out size, kernel, stride, pads t,l,b,r): TF SAME (more padding at the end),
-  // the opposite asymmetry, symmetric, and no padding.
-  struct Case {
-    int out_h, out_w, k, stride, top, left, bottom, right;
-    bool fused;
-  };
-  const Case cases[] = {{8, 6, 3, 2, 0, 0, 1, 1, false},
-                        {8, 8, 4, 2, 1, 1, 1, 1, true},
-                        {7, 9, 3, 2, 1, 1, 1, 1, false},
-                        {7, 9, 2, 1, 0, 1, 0, 0, true},
-                        {6, 6, 3, 1, 2, 0, 0, 2, true}};
+  // TF SAME (more padding at the end), the opposite asymmetry, symmetric, and no padding.
+  const TransposeCase cases[] = {{8, 6, 3, 2, 0, 0, 1, 1, false},
+                                 {8, 8, 4, 2, 1, 1, 1, 1, true},
+                                 {7, 9, 3, 2, 1, 1, 1, 1, false},
+                                 {7, 9, 2, 1, 0, 1, 0, 0, true},
+                                 {6, 6, 3, 1, 2, 0, 0, 2, true}};
   uint32_t seed = 100;
-  for (const Case& c : cases) {
+  for (const TransposeCase& c : cases) {
     for (const bool in_place : {false, true}) {
       if (in_place && !c.fused) continue;
-      ConvTranspose2dParams p{};
-      p.batch = 2;
-      p.out_h = c.out_h;
-      p.out_w = c.out_w;
-      p.out_c = 5;
-      p.in_c = 7;
-      p.kernel_h = p.kernel_w = c.k;
-      p.stride_h = p.stride_w = c.stride;
-      p.dilation_h = p.dilation_w = 1;
-      p.pad_top = c.top;
-      p.pad_left = c.left;
-      p.pad_bottom = c.bottom;
-      p.pad_right = c.right;
-      p.groups = 1;
-      p.in_h = conv_out_size(p.out_h, c.k, c.stride, 1, c.top, c.bottom);
-      p.in_w = conv_out_size(p.out_w, c.k, c.stride, 1, c.left, c.right);
-      p.has_bias = p.has_residual = c.fused;
-      p.activation = c.fused ? Unary::Relu : Unary::Identity;
-      const Shape out_shape{p.batch, p.out_h, p.out_w, p.out_c};
-      const auto x = random_values(static_cast<size_t>(p.batch) * p.in_h * p.in_w * p.in_c, ++seed);
-      const auto w = random_values(static_cast<size_t>(c.k) * c.k * p.out_c * p.in_c, ++seed);
-      const auto bias = random_values(static_cast<size_t>(p.out_c), ++seed);
-      const auto residual = random_values(static_cast<size_t>(out_shape.numel()), ++seed);
-      Tensor dx = gpu->to_device(host_tensor(Shape{p.batch, p.in_h, p.in_w, p.in_c}, x));
-      Tensor dw =
-          gpu->pack_conv_transpose_filter(p, host_tensor(Shape{c.k, c.k, p.out_c, p.in_c}, w));
-      Tensor db = gpu->to_device(host_tensor(Shape{p.out_c}, bias));
-      Tensor dres = gpu->to_device(host_tensor(out_shape, residual));
-      Tensor dy = in_place ? dres : gpu->empty(out_shape, DType::F32);
+      const ConvTranspose2dParams p = transpose_params(c);
+      TransposeOperands t(*gpu, p, in_place, seed);
       const size_t ws_bytes = gpu->conv_transpose2d_workspace(p);
       Tensor ws = gpu->empty(Shape{static_cast<int64_t>(ws_bytes)}, DType::U8);
-      gpu->conv_transpose2d(p, dx.data<float>(), dw.data<float>(),
-                            p.has_bias ? db.data<float>() : nullptr,
-                            p.has_residual ? dres.data<float>() : nullptr, dy.data<float>(),
+      gpu->conv_transpose2d(p, t.dx.data<float>(), t.dw.data<float>(), t.bias_or_null(p),
+                            t.residual_or_null(p), t.dy.data<float>(),
                             ws_bytes ? ws.raw() : nullptr);
       SCOPED_TRACE(testing::Message()
                    << "out " << c.out_h << "x" << c.out_w << " pads " << c.top << "," << c.left
                    << "," << c.bottom << "," << c.right << " in_place " << in_place);
-      expect_close(values_of(gpu->to_host(dy)), naive_conv_transpose2d(p, x, w, bias, residual),
-                   1e-4f);
+      expect_close(values_of(gpu->to_host(t.dy)), t.expected(p), 1e-4f);
     }
   }
 }
@@ -386,53 +411,25 @@ TEST(CudaBackend, DirectConvTranspose2dMatchesNaive) {
   SKIP_WITHOUT_CUDA();
   auto gpu = make_cuda_backend(0);
   struct Case {
-    int out_h, out_w, k, stride, top, left, bottom, right;
-    bool fused, in_place;
+    TransposeCase geometry;
+    bool in_place;
   };
-  const Case cases[] = {{8, 6, 3, 2, 0, 0, 1, 1, false, false},
-                        {8, 8, 4, 2, 1, 1, 1, 1, true, false},
-                        {7, 9, 3, 2, 1, 1, 1, 1, true, true},
-                        {6, 6, 3, 1, 2, 0, 0, 2, true, true}};
+  const Case cases[] = {{{8, 6, 3, 2, 0, 0, 1, 1, false}, false},
+                        {{8, 8, 4, 2, 1, 1, 1, 1, true}, false},
+                        {{7, 9, 3, 2, 1, 1, 1, 1, true}, true},
+                        {{6, 6, 3, 1, 2, 0, 0, 2, true}, true}};
   uint32_t seed = 400;
-  for (const Case& c : cases) {
-    ConvTranspose2dParams p{};
-    p.batch = 2;
-    p.out_h = c.out_h;
-    p.out_w = c.out_w;
-    p.out_c = 5;
-    p.in_c = 7;
-    p.kernel_h = p.kernel_w = c.k;
-    p.stride_h = p.stride_w = c.stride;
-    p.dilation_h = p.dilation_w = 1;
-    p.pad_top = c.top;
-    p.pad_left = c.left;
-    p.pad_bottom = c.bottom;
-    p.pad_right = c.right;
-    p.groups = 1;
-    p.in_h = conv_out_size(p.out_h, c.k, c.stride, 1, c.top, c.bottom);
-    p.in_w = conv_out_size(p.out_w, c.k, c.stride, 1, c.left, c.right);
-    p.has_bias = p.has_residual = c.fused;
-    p.activation = c.fused ? Unary::Relu : Unary::Identity;
-    const Shape out_shape{p.batch, p.out_h, p.out_w, p.out_c};
-    const auto x = random_values(static_cast<size_t>(p.batch) * p.in_h * p.in_w * p.in_c, ++seed);
-    const auto w = random_values(static_cast<size_t>(c.k) * c.k * p.out_c * p.in_c, ++seed);
-    const auto bias = random_values(static_cast<size_t>(p.out_c), ++seed);
-    const auto residual = random_values(static_cast<size_t>(out_shape.numel()), ++seed);
-    Tensor dx = gpu->to_device(host_tensor(Shape{p.batch, p.in_h, p.in_w, p.in_c}, x));
-    Tensor dw =
-        gpu->pack_conv_transpose_filter(p, host_tensor(Shape{c.k, c.k, p.out_c, p.in_c}, w));
-    Tensor db = gpu->to_device(host_tensor(Shape{p.out_c}, bias));
-    Tensor dres = gpu->to_device(host_tensor(out_shape, residual));
-    Tensor dy = c.in_place ? dres : gpu->empty(out_shape, DType::F32);
+  for (const Case& cs : cases) {
+    const TransposeCase& c = cs.geometry;
+    const ConvTranspose2dParams p = transpose_params(c);
+    TransposeOperands t(*gpu, p, cs.in_place, seed);
     gpu->synchronize();
-    cuda::direct_conv_transpose2d(
-        p, dx.data<float>(), dw.data<float>(), p.has_bias ? db.data<float>() : nullptr,
-        p.has_residual ? dres.data<float>() : nullptr, dy.data<float>(), nullptr);
+    cuda::direct_conv_transpose2d(p, t.dx.data<float>(), t.dw.data<float>(), t.bias_or_null(p),
+                                  t.residual_or_null(p), t.dy.data<float>(), nullptr);
     P3D_CUDA_CHECK(cudaDeviceSynchronize());
     SCOPED_TRACE(testing::Message() << "out " << c.out_h << "x" << c.out_w << " stride " << c.stride
-                                    << " in_place " << c.in_place);
-    expect_close(values_of(gpu->to_host(dy)), naive_conv_transpose2d(p, x, w, bias, residual),
-                 1e-4f);
+                                    << " in_place " << cs.in_place);
+    expect_close(values_of(gpu->to_host(t.dy)), t.expected(p), 1e-4f);
   }
 }
 #endif

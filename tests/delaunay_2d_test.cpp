@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "kernels/error.h"
+#include "tests/support/lattice_geometry.h"
 
 #if defined(P3D_HAVE_CGAL)
 #include <CGAL/Delaunay_triangulation_2.h>
@@ -34,7 +35,9 @@ namespace p3d {
 namespace {
 
 using Tri = std::array<int32_t, 3>;
-__extension__ typedef __int128 Int128;
+using test::Int128;
+using test::orient;
+using P = test::LatticePoint;
 
 Tri canonical(const int32_t* t) {
   Tri c = {t[0], t[1], t[2]};
@@ -49,22 +52,9 @@ std::set<Tri> triangle_set(const std::vector<int32_t>& tris) {
 }
 
 // ---- the test's own exact geometry on the lattice -------------------------------------
-struct P {
-  int64_t x, y;
-};
-
-Int128 orient(P a, P b, P c) {
-  return static_cast<Int128>(b.x - a.x) * (c.y - a.y) -
-         static_cast<Int128>(b.y - a.y) * (c.x - a.x);
-}
-
-// Sign of the incircle determinant with the 4x4 lifted form expanded about d.
+// Sign of the incircle determinant (tests/support/lattice_geometry.h).
 int incircle_sign(P a, P b, P c, P d) {
-  const Int128 ax = a.x - d.x, ay = a.y - d.y, bx = b.x - d.x, by = b.y - d.y;
-  const Int128 cx = c.x - d.x, cy = c.y - d.y;
-  const Int128 det = (ax * ax + ay * ay) * (bx * cy - cx * by) -
-                     (bx * bx + by * by) * (ax * cy - cx * ay) +
-                     (cx * cx + cy * cy) * (ax * by - bx * ay);
+  const Int128 det = test::incircle(a, b, c, d);
   return det > 0 ? 1 : (det < 0 ? -1 : 0);
 }
 

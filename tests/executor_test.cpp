@@ -20,6 +20,7 @@
 #include "engine/resnet50.h"
 #include "kernels/error.h"
 #include "tests/support/expect_error.h"
+#include "tests/support/forwarding_backend.h"
 #include "tests/support/test_tensors.h"
 
 namespace p3d {
@@ -110,70 +111,23 @@ TEST(Executor, NewBatchSizeReplansAndAgrees) {
 // ---- memory ------------------------------------------------------------------------------
 
 // Forwards to the CPU backend, counting allocations.
-class CountingBackend final : public Backend {
+class CountingBackend final : public test::ForwardingBackend {
  public:
-  explicit CountingBackend(Backend& inner) : inner_(inner) {}
+  using ForwardingBackend::ForwardingBackend;
   int allocations = 0;
-  Device device() const override { return inner_.device(); }
-  std::string name() const override { return "counting " + inner_.name(); }
+  std::string name() const override { return "counting " + ForwardingBackend::name(); }
   void* allocate(size_t bytes) override {
     ++allocations;
-    return inner_.allocate(bytes);
+    return ForwardingBackend::allocate(bytes);
   }
-  void deallocate(void* p) noexcept override { inner_.deallocate(p); }
-  void upload(void* d, const void* s, size_t n) override { inner_.upload(d, s, n); }
-  void download(void* d, const void* s, size_t n) override { inner_.download(d, s, n); }
-  void copy(void* d, const void* s, size_t n) override { inner_.copy(d, s, n); }
-  void fill_zero(void* d, size_t n) override { inner_.fill_zero(d, n); }
-  void synchronize() override { inner_.synchronize(); }
   Tensor pack_conv_filter(const Conv2dParams& p, const Tensor& f) override {
     ++allocations;  // packed filters live in backend memory too
-    return inner_.pack_conv_filter(p, f);
+    return ForwardingBackend::pack_conv_filter(p, f);
   }
   Tensor pack_conv_transpose_filter(const ConvTranspose2dParams& p, const Tensor& f) override {
     ++allocations;
-    return inner_.pack_conv_transpose_filter(p, f);
+    return ForwardingBackend::pack_conv_transpose_filter(p, f);
   }
-  size_t conv2d_workspace(const Conv2dParams& p) override { return inner_.conv2d_workspace(p); }
-  size_t conv_transpose2d_workspace(const ConvTranspose2dParams& p) override {
-    return inner_.conv_transpose2d_workspace(p);
-  }
-  void conv2d(const Conv2dParams& p, const float* x, const float* w, const float* b, const float* r,
-              float* y, void* ws) override {
-    inner_.conv2d(p, x, w, b, r, y, ws);
-  }
-  void conv_transpose2d(const ConvTranspose2dParams& p, const float* x, const float* w,
-                        const float* b, const float* r, float* y, void* ws) override {
-    inner_.conv_transpose2d(p, x, w, b, r, y, ws);
-  }
-  void matmul(const MatmulParams& p, const float* a, const float* b, const float* bias,
-              float* c) override {
-    inner_.matmul(p, a, b, bias, c);
-  }
-  void pool2d(const Pool2dParams& p, const float* x, float* y) override { inner_.pool2d(p, x, y); }
-  void reduce(const ReduceParams& p, const float* x, float* y) override { inner_.reduce(p, x, y); }
-  void batch_norm(const BatchNormParams& p, const float* x, const float* g, const float* b,
-                  const float* m, const float* v, float* y) override {
-    inner_.batch_norm(p, x, g, b, m, v, y);
-  }
-  void unary(const UnaryParams& p, const float* x, float* y) override { inner_.unary(p, x, y); }
-  void binary(const BinaryParams& p, const float* a, const float* b, float* y) override {
-    inner_.binary(p, a, b, y);
-  }
-  void cast(const CastParams& p, const void* x, void* y) override { inner_.cast(p, x, y); }
-  void concat_copy(const ConcatCopyParams& p, const void* x, void* y) override {
-    inner_.concat_copy(p, x, y);
-  }
-  void pad(const PadParams& p, const float* x, float* y) override { inner_.pad(p, x, y); }
-  void transpose(const TransposeParams& p, const void* x, void* y) override {
-    inner_.transpose(p, x, y);
-  }
-  void slice(const SliceParams& p, const void* x, void* y) override { inner_.slice(p, x, y); }
-  void resize(const ResizeParams& p, const float* x, float* y) override { inner_.resize(p, x, y); }
-  void custom(const CustomAttrs& op, const CustomCall& call) override { inner_.custom(op, call); }
-
- private:
-  Backend& inner_;
 };
 
 TEST(Executor, SteadyStateAllocatesNothing) {

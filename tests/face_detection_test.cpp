@@ -102,11 +102,7 @@ TEST(FaceDetection, LandmarkFileIsYUpAndReadsBack) {
 TEST(FaceDetection, NoFaceIsAClearError) {
   if (!have_model()) GTEST_SKIP() << kDefaultLandmarkModel << " absent (Debian libdlib-data)";
   FaceLandmarker lm;
-  ImageU8 flat;
-  flat.width = 640;
-  flat.height = 480;
-  flat.channels = 3;
-  flat.pixels.assign(static_cast<size_t>(640) * 480 * 3, 128);
+  const ImageU8 flat = test::flat_rgb(640, 480, 128);
   const std::string msg = expect_throw([&] { lm.detect(flat); });
   EXPECT_NE(msg.find("no face found"), std::string::npos) << msg;
   EXPECT_NE(msg.find("px across or more"), std::string::npos) << msg;

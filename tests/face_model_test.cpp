@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <set>
 #include <string>
 
@@ -20,6 +21,7 @@
 #include "pipeline/face_model_topology.h"
 #include "pipeline/mat_file.h"
 #include "pipeline/synthetic_face_model.h"
+#include "tests/support/expect_error.h"
 
 namespace p3d {
 namespace {
@@ -51,17 +53,12 @@ struct TempFolder {
   }
 };
 
-// Runs `fn`, expecting a p3d::Error whose message contains every string in `parts`.
-void expect_error(const std::function<void()>& fn, const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    for (const std::string& part : parts)
-      EXPECT_NE(message.find(part), std::string::npos) << message;
-  }
+// Loading the model in `folder` fails with a p3d::Error naming every part.
+void expect_load_error(const TempFolder& folder, std::initializer_list<std::string> parts) {
+  test::expect_error([&] { load_face_model(folder.path.string()); }, parts);
 }
+
+using test::expect_error;  // tests/support/expect_error.h
 
 class SyntheticFaceModelTest : public ::testing::Test {
  protected:
@@ -324,12 +321,10 @@ TEST(FaceModelLoader, TinyModelRoundTrips) {
 
 TEST(FaceModelLoader, MissingFileIsNamed) {
   TempFolder folder("missing");
-  expect_error([&] { load_face_model(folder.path.string()); },
-               {"BFM_model_front.mat", "no such file"});
+  expect_load_error(folder, {"BFM_model_front.mat", "no such file"});
   // The model alone is not enough: the auxiliaries are named too.
   write_variant(tiny_model(), folder.path / "BFM_model_front.mat", "");
-  expect_error([&] { load_face_model(folder.path.string()); },
-               {"similarity_Lm3D_all.mat", "no such file"});
+  expect_load_error(folder, {"similarity_Lm3D_all.mat", "no such file"});
 }
 
 TEST(FaceModelLoader, MissingVariableIsNamed) {
@@ -338,8 +333,8 @@ TEST(FaceModelLoader, MissingVariableIsNamed) {
   save_face_model_auxiliaries(m, folder.path.string());
   for (const char* name : {"idBase", "exBase", "tri", "point_buf", "keypoints", "meantex"}) {
     write_variant(m, folder.path / "BFM_model_front.mat", name);
-    expect_error([&] { load_face_model(folder.path.string()); },
-                 {"BFM_model_front.mat", "missing variable '" + std::string(name) + "'"});
+    expect_load_error(folder,
+                      {"BFM_model_front.mat", "missing variable '" + std::string(name) + "'"});
   }
 }
 
@@ -350,12 +345,12 @@ TEST(FaceModelLoader, WrongShapeIsNamed) {
   write_variant(m, folder.path / "BFM_model_front.mat", "idBase", [&](MatWriter& w) {
     w.write("idBase", 12, 79, m.id_base.data(), MatClass::kSingle);
   });
-  expect_error([&] { load_face_model(folder.path.string()); },
-               {"BFM_model_front.mat", "variable 'idBase'", "expected shape 12 x 80, got 12 x 79"});
+  expect_load_error(
+      folder, {"BFM_model_front.mat", "variable 'idBase'", "expected shape 12 x 80, got 12 x 79"});
   write_variant(m, folder.path / "BFM_model_front.mat", "point_buf", [&](MatWriter& w) {
     w.write("point_buf", 4, 7, m.point_buf.data(), MatClass::kSingle);
   });
-  expect_error([&] { load_face_model(folder.path.string()); }, {"variable 'point_buf'", "4 x 8"});
+  expect_load_error(folder, {"variable 'point_buf'", "4 x 8"});
 }
 
 TEST(FaceModelLoader, BadValuesAreNamed) {
@@ -365,21 +360,18 @@ TEST(FaceModelLoader, BadValuesAreNamed) {
   FaceModel nan_model = m;
   nan_model.mean_shape[5] = std::nanf("");
   write_variant(nan_model, folder.path / "BFM_model_front.mat", "");
-  expect_error([&] { load_face_model(folder.path.string()); },
-               {"variable 'meanshape'", "non-finite"});
+  expect_load_error(folder, {"variable 'meanshape'", "non-finite"});
   FaceModel bad_tri = m;
   bad_tri.triangles[4] = 4;  // 1-based 5 > N
   write_variant(bad_tri, folder.path / "BFM_model_front.mat", "");
-  expect_error([&] { load_face_model(folder.path.string()); },
-               {"variable 'tri'", "outside [1, 4]"});
+  expect_load_error(folder, {"variable 'tri'", "outside [1, 4]"});
   write_variant(m, folder.path / "BFM_model_front.mat", "");
   FaceModel far_border = m;
   far_border.border_index = {1, 4};  // 0-based 4 == N
   MatWriter w((folder.path / "border_index.mat").string());
   w.write("border_index", 2, 1, far_border.border_index.data(), MatClass::kInt64);
   w.close();
-  expect_error([&] { load_face_model(folder.path.string()); },
-               {"border_index.mat", "variable 'border_index'"});
+  expect_load_error(folder, {"border_index.mat", "variable 'border_index'"});
 }
 
 TEST(FaceModelLoader, WrongClassIsNamed) {
@@ -402,8 +394,8 @@ TEST(FaceModelLoader, WrongClassIsNamed) {
     Mat_VarFree(var);
     Mat_Close(mat);
   }
-  expect_error([&] { load_face_model(folder.path.string()); },
-               {"similarity_Lm3D_all.mat", "variable 'lm'", "real numeric array, got class char"});
+  expect_load_error(
+      folder, {"similarity_Lm3D_all.mat", "variable 'lm'", "real numeric array, got class char"});
 }
 
 TEST(FaceModelLoader, NotAMatFileIsNamed) {
@@ -413,8 +405,7 @@ TEST(FaceModelLoader, NotAMatFileIsNamed) {
     std::fputs("hello", f);
     std::fclose(f);
   }
-  expect_error([&] { load_face_model(folder.path.string()); },
-               {"BFM_model_front.mat", "cannot open"});
+  expect_load_error(folder, {"BFM_model_front.mat", "cannot open"});
 }
 
 // ---- the public index files, read as the original reads them --------------------------

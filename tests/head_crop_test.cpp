@@ -4,6 +4,8 @@
 // 396-float face3d record, the cropped photo (cv2 INTER_CUBIC) and mask (INTER_NEAREST), and
 // the SH-lit vertex colours must match what the original's formulas give. Also: the crop
 // resampling on CUDA against the CPU (skipped without a GPU), and the record's .mat layout.
+#include "pipeline/head_crop.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,23 +15,11 @@
 #include <string>
 #include <vector>
 
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#endif
-#include <stb/stb_image.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-
 #include "engine/backend.h"
 #include "kernels/cpu/crop_resample.h"
 #include "pipeline/face_reconstruction.h"
 #include "pipeline/face_stage.h"
-#include "pipeline/head_crop.h"
+#include "pipeline/image_io.h"
 #include "pipeline/step1_record.h"
 #include "tests/face_record_fixture.h"
 #include "tests/support/require_cuda.h"
@@ -153,30 +143,24 @@ TEST_F(FaceRecordOracle, RecordMatches) {
   const size_t plane = 256 * 256;
   for (int b = 0; b < 3; ++b) {
     SCOPED_TRACE("face " + std::to_string(b));
-    int w = 0, h = 0, ch = 0;
-    const std::string crop_png = (dir_ / ("crop_img_" + std::to_string(b) + ".png")).string();
-    stbi_uc* rgb = stbi_load(crop_png.c_str(), &w, &h, &ch, 3);
-    ASSERT_TRUE(rgb) << crop_png;
-    ASSERT_EQ(w, 256);
-    ASSERT_EQ(h, 256);
+    // read_image reads as cv2.imread: BGR, as the crop is (cv2.imwrite stored it as RGB).
+    const ImageU8 bgr = read_image((dir_ / ("crop_img_" + std::to_string(b) + ".png")).string());
+    ASSERT_EQ(bgr.width, 256);
+    ASSERT_EQ(bgr.height, 256);
     int off = 0, worst = 0;
-    for (size_t i = 0; i < plane; ++i)
-      for (int c = 0; c < 3; ++c) {
-        // cv2.imwrite stored the BGR crop as RGB: PNG channel c is BGR channel 2 - c.
-        const int d =
-            std::abs(int(img.photos[b * plane * 3 + i * 3 + (2 - c)]) - int(rgb[i * 3 + c]));
-        off += d != 0;
-        worst = std::max(worst, d);
-      }
-    stbi_image_free(rgb);
+    for (size_t i = 0; i < plane * 3; ++i) {
+      const int d = std::abs(int(img.photos[b * plane * 3 + i]) - int(bgr.pixels[i]));
+      off += d != 0;
+      worst = std::max(worst, d);
+    }
     // The oracle runs OpenCV's own resize (IPP off), which this crop implements exactly.
     EXPECT_EQ(off, 0) << off << " channel values differ (worst by " << worst << ")";
-    const std::string mask_png = (dir_ / ("crop_mask_" + std::to_string(b) + ".png")).string();
-    stbi_uc* gray = stbi_load(mask_png.c_str(), &w, &h, &ch, 1);
-    ASSERT_TRUE(gray) << mask_png;
+    // A grey PNG reads with its level in all three channels.
+    const ImageU8 gray = read_image((dir_ / ("crop_mask_" + std::to_string(b) + ".png")).string());
+    ASSERT_EQ(gray.width, 256);
+    ASSERT_EQ(gray.height, 256);
     int mask_off = 0;
-    for (size_t i = 0; i < plane; ++i) mask_off += img.masks[b * plane + i] != gray[i];
-    stbi_image_free(gray);
+    for (size_t i = 0; i < plane; ++i) mask_off += img.masks[b * plane + i] != gray.pixels[i * 3];
     EXPECT_EQ(mask_off, 0) << "cropped label pixels differ";
   }
 }

@@ -32,6 +32,7 @@
 #include "kernels/error.h"
 #include "pipeline/image_io.h"
 #include "tests/support/require_cuda.h"
+#include "tests/support/test_images.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -56,17 +57,9 @@ std::vector<float> synthetic_mask() {  // restore_overlay.py synthetic_mask
 }
 
 ImageU8 synthetic_photo(int w, int h) {  // restore_overlay.py synthetic_photo
-  ImageU8 p;
-  p.width = w;
-  p.height = h;
-  p.channels = 3;
-  p.pixels.resize(static_cast<size_t>(w) * h * 3);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x)
-      for (int c = 0; c < 3; ++c)
-        p.pixels[(static_cast<size_t>(y) * w + x) * 3 + c] =
-            static_cast<uint8_t>((x * 7 + y * 13 + c * 91 + (x * y) % 17) % 256);
-  return p;
+  return test::synthetic_rgb(w, h, [](int64_t x, int64_t y, int64_t c) {
+    return (x * 7 + y * 13 + c * 91 + (x * y) % 17) % 256;
+  });
 }
 
 uint64_t fnv1a64(const std::vector<uint8_t>& bytes) {
@@ -142,11 +135,7 @@ TEST(RestoreOverlay, SeedPhotoFollowsTheBlendTable) {
 
 TEST(RestoreOverlay, AnalyticUnscaledCrop) {
   // scale 1: w = 1536, h = 1024, the nearest map is the identity; the crop sits at (10, 20).
-  ImageU8 photo;
-  photo.width = 400;
-  photo.height = 300;
-  photo.channels = 3;
-  photo.pixels.assign(400 * 300 * 3, 100);
+  ImageU8 photo = test::flat_rgb(400, 300, 100);
   photo.pixels[0] = 255;
   const std::vector<float> ones(256 * 256, 1.f);
   const ImageU8 out = restore_overlay(photo, {1.f, 10.9f, 20.2f, 256, 256}, ones);
@@ -175,11 +164,7 @@ TEST(RestoreOverlay, AnalyticUnscaledCrop) {
 }
 
 TEST(RestoreOverlay, RefusesBadInput) {
-  ImageU8 photo;
-  photo.width = 4;
-  photo.height = 4;
-  photo.channels = 3;
-  photo.pixels.assign(48, 0);
+  ImageU8 photo = test::flat_rgb(4, 4, 0);
   const std::vector<float> ones(256 * 256, 1.f);
   EXPECT_THROW(restore_overlay(photo, {0.f, 0, 0, 256, 256}, ones), Error);
   EXPECT_THROW(restore_overlay(photo, {NAN, 0, 0, 256, 256}, ones), Error);

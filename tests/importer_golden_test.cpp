@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -34,6 +35,7 @@
 #include "importer/tf_importer.h"
 #include "tests/support/require_cuda.h"
 #include "tests/support/test_tensors.h"
+#include "tests/support/tf_fixture_layers.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -104,24 +106,10 @@ Diff diff(const Tensor& got, const Tensor& expected) {
   return d;
 }
 
-std::string node_name(const std::string& tensor) {
-  return tensor.size() > 2 && tensor.compare(tensor.size() - 2, 2, ":0") == 0
-             ? tensor.substr(0, tensor.size() - 2)
-             : tensor;
-}
-
-TfImportOptions options_for(const TfFixture& f) {
-  TfImportOptions o;
-  for (const TfFixtureTensor& in : f.inputs) o.input_shapes[node_name(in.tensor)] = in.shape;
-  for (const TfFixtureTensor& out : f.outputs) o.outputs.push_back(out.tensor);
-  return o;
-}
-
-TensorMap inputs_for(const TfFixture& f) {
-  TensorMap m;
-  for (const TfFixtureTensor& in : f.inputs) m[node_name(in.tensor)] = read_npy(in.path);
-  return m;
-}
+using test::import_tf_fixture;
+using test::tf_fixture_inputs;
+using test::tf_node_name;
+using test::tf_tensor_key;
 
 Backend& cpu() { return test::cpu_backend_with(0); }
 
@@ -142,13 +130,13 @@ class Golden : public testing::TestWithParam<std::string> {
 
   // Runs the graph on `backend` and compares the fixture's outputs.
   void check_outputs(Backend& backend, const std::string& check) {
-    TfImportResult imported = load_graph_def(fixture_.graph_path, options_for(fixture_));
+    TfImportResult imported = import_tf_fixture(fixture_);
     Executor exec(std::move(imported.graph), backend);
-    const TensorMap got = exec.run(inputs_for(fixture_));
+    const TensorMap got = exec.run(tf_fixture_inputs(fixture_));
     const double tol = tolerance_for(fixture_.name, check);
     Row row{fixture_.name, check, "", 0, 0};
     for (const TfFixtureTensor& out : fixture_.outputs) {
-      const std::string name = node_name(out.tensor);
+      const std::string name = tf_node_name(out.tensor);
       ASSERT_TRUE(got.count(name)) << "no output '" << name << "'";
       const Diff d = diff(got.at(name), read_npy(out.path));
       EXPECT_LE(d.rel, tol) << fixture_.name << " output '" << out.tensor
@@ -165,67 +153,36 @@ class Golden : public testing::TestWithParam<std::string> {
 
 TEST_P(Golden, Output) { check_outputs(cpu(), "output"); }
 
-std::string tensor_key(const std::string& tensor) {
-  return tensor.find(':') == std::string::npos ? tensor + ":0" : tensor;
-}
-
 // Every layer on its own: each graph node that computes a TF activation is run alone, fed
 // TensorFlow's own values for its inputs, so its error is its own and not the accumulated
 // error of everything before it (which Chain measures).
 TEST_P(Golden, Layers) {
-  const TfImportResult imported = load_graph_def(fixture_.graph_path, options_for(fixture_));
-  const Graph& graph = imported.graph;
-  // Graph node -> a TF tensor of the fixture holding its value.
-  std::map<int, const TfFixtureTensor*> tf_value;
-  for (const auto* list : {&fixture_.inputs, &fixture_.activations, &fixture_.outputs})
-    for (const TfFixtureTensor& t : *list) {
-      auto it = imported.tensor_nodes.find(tensor_key(t.tensor));
-      if (it != imported.tensor_nodes.end()) tf_value.emplace(it->second, &t);
-    }
+  const TfImportResult imported = import_tf_fixture(fixture_);
+  const test::TfValues tf_value = test::tf_values_by_node(fixture_, imported);
   const double tol = tolerance_for(fixture_.name, "layers");
   Row row{fixture_.name, "layers", "", 0, 0};
   int not_isolated = 0;
-  for (const auto* list : {&fixture_.activations, &fixture_.outputs})
-    for (const TfFixtureTensor& a : *list) {
-      auto it = imported.tensor_nodes.find(tensor_key(a.tensor));
-      if (it == imported.tensor_nodes.end()) continue;
-      const Node& n = graph.node(it->second);
-      if (n.kind() == OpKind::Input || n.kind() == OpKind::Constant) continue;
-      Graph g;
-      std::vector<Value> ins;
-      TensorMap feeds;
-      for (size_t k = 0; k < n.inputs.size(); ++k) {
-        const Node& in = graph.node(n.inputs[k]);
-        if (in.kind() == OpKind::Constant) {
-          ins.push_back(g.constant(in.as<ConstantAttrs>().value, in.name));
-        } else if (tf_value.count(in.id)) {
-          const std::string name = "input" + std::to_string(k);
-          ins.push_back(g.input(name, in.shape, in.dtype));
-          feeds[name] = read_npy(tf_value.at(in.id)->path);
-        } else {
-          ins.clear();
-          break;
-        }
-      }
-      if (ins.size() != n.inputs.size()) {  // an input TF did not record (an importer helper node)
-        ++not_isolated;
-        continue;
-      }
-      g.output(g.add_node(n.attrs, ins, n.name), "y");
-      ExecutorOptions eo;
-      eo.optimize = false;
-      Executor exec(std::move(g), cpu(), eo);
-      const Diff d = diff(exec.run(feeds).at("y"), read_npy(a.path));
-      EXPECT_LE(d.rel, tol) << fixture_.name << " layer '" << a.tensor << "' (" << a.op << ", our "
-                            << op_name(n.kind()) << " '" << n.name
-                            << "') fed TensorFlow's inputs: max|a-b| = " << d.max_abs
-                            << " at element " << d.worst << " " << d.note;
-      if (std::getenv("P3D_GOLDEN_VERBOSE"))
-        std::printf("[ golden ] layer %s %-90s %9.2e\n", fixture_.name.c_str(), a.tensor.c_str(),
-                    d.rel);
-      if (d.rel >= row.rel) row = Row{fixture_.name, "layers", a.tensor, d.rel, row.compared};
-      ++row.compared;
+  test::for_each_tf_layer(fixture_, imported, [&](const TfFixtureTensor& a, const Node& n) {
+    if (n.kind() == OpKind::Input || n.kind() == OpKind::Constant) return;
+    std::optional<test::IsolatedLayer> layer = test::isolate_layer(imported.graph, n, tf_value);
+    if (!layer) {  // an input TF did not record (an importer helper node)
+      ++not_isolated;
+      return;
     }
+    ExecutorOptions eo;
+    eo.optimize = false;
+    Executor exec(std::move(layer->graph), cpu(), eo);
+    const Diff d = diff(exec.run(layer->feeds).at("y"), read_npy(a.path));
+    EXPECT_LE(d.rel, tol) << fixture_.name << " layer '" << a.tensor << "' (" << a.op << ", our "
+                          << op_name(n.kind()) << " '" << n.name
+                          << "') fed TensorFlow's inputs: max|a-b| = " << d.max_abs
+                          << " at element " << d.worst << " " << d.note;
+    if (std::getenv("P3D_GOLDEN_VERBOSE"))
+      std::printf("[ golden ] layer %s %-90s %9.2e\n", fixture_.name.c_str(), a.tensor.c_str(),
+                  d.rel);
+    if (d.rel >= row.rel) row = Row{fixture_.name, "layers", a.tensor, d.rel, row.compared};
+    ++row.compared;
+  });
   EXPECT_LE(not_isolated, 2) << fixture_.name << ": layers that could not be run in isolation";
   rows().push_back(row);
 }
@@ -234,10 +191,10 @@ TEST_P(Golden, Layers) {
 // also marked as an output, plus the tensors folded at import time (shape arithmetic,
 // constants). Errors here accumulate through the network.
 TEST_P(Golden, Chain) {
-  TfImportResult imported = load_graph_def(fixture_.graph_path, options_for(fixture_));
+  TfImportResult imported = import_tf_fixture(fixture_);
   std::vector<const TfFixtureTensor*> in_graph, folded, missing;
   for (const TfFixtureTensor& a : fixture_.activations) {
-    const std::string key = tensor_key(a.tensor);
+    const std::string key = tf_tensor_key(a.tensor);
     if (imported.tensor_nodes.count(key)) {
       in_graph.push_back(&a);
       imported.graph.output(Value{imported.tensor_nodes.at(key)}, "layer:" + a.tensor);
@@ -251,7 +208,7 @@ TEST_P(Golden, Chain) {
   ExecutorOptions eo;
   eo.optimize = false;  // every layer exists as its own node
   Executor exec(std::move(imported.graph), cpu(), eo);
-  const TensorMap got = exec.run(inputs_for(fixture_));
+  const TensorMap got = exec.run(tf_fixture_inputs(fixture_));
 
   const double tol = tolerance_for(fixture_.name, "chain");
   Row row{fixture_.name, "chain", "", 0, 0};
@@ -267,8 +224,9 @@ TEST_P(Golden, Chain) {
     ++row.compared;
   };
   for (const TfFixtureTensor* a : in_graph) compare(*a, got.at("layer:" + a->tensor));
-  for (const TfFixtureTensor* a : folded) compare(*a, folded_values.at(tensor_key(a->tensor)));
-  for (const TfFixtureTensor& out : fixture_.outputs) compare(out, got.at(node_name(out.tensor)));
+  for (const TfFixtureTensor* a : folded) compare(*a, folded_values.at(tf_tensor_key(a->tensor)));
+  for (const TfFixtureTensor& out : fixture_.outputs)
+    compare(out, got.at(tf_node_name(out.tensor)));
   std::string skipped;
   for (const TfFixtureTensor* a : missing) skipped += " " + a->tensor + " (" + a->op + ")";
   if (!missing.empty())
@@ -309,7 +267,7 @@ TEST(GoldenFixtures, Found) {
 // residual AddV2 and Relu fused.
 TEST(GoldenRnet, FusesToConvolutions) {
   const TfFixture f = load_tf_fixture(fixture_root() + "/rnet_reduced");
-  TfImportResult imported = load_graph_def(f.graph_path, options_for(f));
+  TfImportResult imported = import_tf_fixture(f);
   EXPECT_EQ(imported.graph.count(OpKind::Conv2d), 61);
   EXPECT_EQ(imported.graph.count(OpKind::BatchNorm), 53);
   default_pipeline().run(imported.graph);
@@ -339,11 +297,11 @@ TEST_P(GoldenFull, Output) {
   if (!std::ifstream(dir + "/meta.json"))
     GTEST_SKIP() << dir << " not generated (tools/make_tf_fixtures.sh --full)";
   const TfFixture f = load_tf_fixture(dir);
-  Executor exec(load_graph_def(f.graph_path, options_for(f)).graph, cpu());
-  const TensorMap got = exec.run(inputs_for(f));
+  Executor exec(import_tf_fixture(f).graph, cpu());
+  const TensorMap got = exec.run(tf_fixture_inputs(f));
   const double tol = std::string(GetParam()) == "rnet_full" ? 1e-4 : 1e-5;
   for (const TfFixtureTensor& out : f.outputs) {
-    const Diff d = diff(got.at(node_name(out.tensor)), read_npy(out.path));
+    const Diff d = diff(got.at(tf_node_name(out.tensor)), read_npy(out.path));
     std::printf("[ golden ] %-32s output  %9.2e (worst: %s)\n", f.name.c_str(), d.rel,
                 out.tensor.c_str());
     EXPECT_LE(d.rel, tol) << f.name << " output '" << out.tensor << "' " << d.note;
@@ -375,8 +333,8 @@ TEST(GoldenDepthNet, OtherInputSizes) {
 // every layer on its own agrees to < 1e-6 (Golden.Layers).
 TEST(GoldenRnet, AmplifiesRounding) {
   const TfFixture f = load_tf_fixture(fixture_root() + "/rnet_reduced");
-  Executor exec(load_graph_def(f.graph_path, options_for(f)).graph, cpu());
-  TensorMap inputs = inputs_for(f);
+  Executor exec(import_tf_fixture(f).graph, cpu());
+  TensorMap inputs = tf_fixture_inputs(f);
   const Tensor base = exec.run(inputs).at("coeff").clone();
   Tensor nudged = inputs.at("input_imgs").clone();
   std::mt19937 rng(7);

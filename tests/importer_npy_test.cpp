@@ -8,6 +8,7 @@
 
 #include "importer/npy.h"
 #include "kernels/error.h"
+#include "tests/support/expect_error.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -27,12 +28,7 @@ std::string npy_bytes(const std::string& dict, size_t payload_bytes) {
 }
 
 std::string error_of(const std::string& bytes) {
-  try {
-    parse_npy(bytes, "t.npy");
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_message([&] { parse_npy(bytes, "t.npy"); });
 }
 
 TEST(Npy, RoundTripsEveryDtype) {

@@ -10,9 +10,9 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "engine/backend.h"
@@ -21,8 +21,11 @@
 #include "importer/tf_fixture.h"
 #include "importer/tf_importer.h"
 #include "kernels/cpu/precision_emulation.h"
+#include "tests/support/op_case_builders.h"
 #include "tests/support/require_cuda.h"
 #include "tests/support/test_tensors.h"
+#include "tests/support/tf_fixture_layers.h"
+#include "tests/test_paths.h"
 
 namespace p3d {
 namespace {
@@ -62,21 +65,11 @@ TEST(PrecisionRounding, HalfRoundsToNearestEven) {
 
 // A 3x3 conv with bias, residual and ReLU on random data.
 Conv2dParams small_conv() {
-  Conv2dParams p{};
-  p.batch = 2;
-  p.in_h = p.in_w = 9;
-  p.in_c = 5;
-  p.out_h = p.out_w = 9;
-  p.out_c = 7;
-  p.kernel_h = p.kernel_w = 3;
-  p.stride_h = p.stride_w = 1;
-  p.dilation_h = p.dilation_w = 1;
-  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
-  p.groups = 1;
-  p.has_bias = true;
-  p.has_residual = true;
-  p.activation = Unary::Relu;
-  return p;
+  return test::cases::conv2d_params(test::cases::conv(2, 9, 9, 5, 7, 3)
+                                        .pad(1)
+                                        .with_bias()
+                                        .with_residual()
+                                        .activation(Unary::Relu, 0.f));
 }
 
 Tensor rounded(const Tensor& t, cpu::Rounding r) {
@@ -177,20 +170,10 @@ TEST(PrecisionOption, ParsesItsNames) {
 // ---- error on the golden fixtures ------------------------------------------------------
 
 std::string fixture_dir(const std::string& name) {
-  const char* env = std::getenv("P3D_SOURCE_DIR");
-#ifdef P3D_DEFAULT_SOURCE_DIR
-  const std::string root = env ? env : P3D_DEFAULT_SOURCE_DIR;
-#else
-  const std::string root = env ? env : ".";
-#endif
-  return root + "/tests/fixtures/tf/" + name;
+  return (test::fixture_dir("tf") / name).string();  // tests/test_paths.h
 }
 
-std::string node_name(const std::string& tensor) {
-  return tensor.size() > 2 && tensor.compare(tensor.size() - 2, 2, ":0") == 0
-             ? tensor.substr(0, tensor.size() - 2)
-             : tensor;
-}
+using test::tf_node_name;
 
 double rel_error(const Tensor& got, const Tensor& ref) {
   if (got.shape() != ref.shape() || got.dtype() != DType::F32) return INFINITY;
@@ -205,14 +188,8 @@ double rel_error(const Tensor& got, const Tensor& ref) {
 
 // The fixture's outputs computed on `backend` (graph optimised as in production).
 TensorMap run_fixture(const TfFixture& f, Backend& backend) {
-  TfImportOptions o;
-  for (const TfFixtureTensor& in : f.inputs) o.input_shapes[node_name(in.tensor)] = in.shape;
-  for (const TfFixtureTensor& out : f.outputs) o.outputs.push_back(out.tensor);
-  TfImportResult imported = load_graph_def(f.graph_path, o);
-  Executor exec(std::move(imported.graph), backend);
-  TensorMap feeds;
-  for (const TfFixtureTensor& in : f.inputs) feeds[node_name(in.tensor)] = read_npy(in.path);
-  return exec.run(feeds);
+  Executor exec(test::import_tf_fixture(f).graph, backend);
+  return exec.run(test::tf_fixture_inputs(f));
 }
 
 // Bounds on rel vs our FP32, per fixture and precision: about twice what was measured
@@ -241,7 +218,7 @@ class PrecisionGolden : public testing::TestWithParam<Bound> {};
 double worst_output_error(const TfFixture& f, const TensorMap& got, const TensorMap& ref) {
   double worst = 0;
   for (const TfFixtureTensor& out : f.outputs) {
-    const std::string name = node_name(out.tensor);
+    const std::string name = tf_node_name(out.tensor);
     worst = std::max(worst, rel_error(got.at(name), ref.at(name)));
   }
   return worst;
@@ -251,7 +228,7 @@ TEST_P(PrecisionGolden, EmulatedErrorAgainstFp32IsBounded) {
   const Bound b = GetParam();
   const TfFixture f = load_tf_fixture(fixture_dir(b.fixture));
   TensorMap tf;
-  for (const TfFixtureTensor& out : f.outputs) tf[node_name(out.tensor)] = read_npy(out.path);
+  for (const TfFixtureTensor& out : f.outputs) tf[tf_node_name(out.tensor)] = read_npy(out.path);
   auto fp32 = make_cpu_backend(2);
   auto tf32 = make_cpu_backend(2, Precision::TF32);
   auto fp16 = make_cpu_backend(2, Precision::FP16);
@@ -275,61 +252,29 @@ TEST_P(PrecisionGolden, EmulatedErrorAgainstFp32IsBounded) {
   EXPECT_LE(fp16_vs_fp32, b.fp16) << b.fixture;
 }
 
-std::string tensor_key(const std::string& tensor) {
-  return tensor.find(':') == std::string::npos ? tensor + ":0" : tensor;
-}
-
 // Worst rel over every conv / matmul layer of the fixture run alone on `reduced` against
 // the same layer on `reference`, both fed TensorFlow's values of its inputs.
 double worst_layer_error(const TfFixture& f, Backend& reduced, Backend& reference,
                          int* layers_compared) {
-  TfImportOptions o;
-  for (const TfFixtureTensor& in : f.inputs) o.input_shapes[node_name(in.tensor)] = in.shape;
-  for (const TfFixtureTensor& out : f.outputs) o.outputs.push_back(out.tensor);
-  const TfImportResult imported = load_graph_def(f.graph_path, o);
-  const Graph& graph = imported.graph;
-  std::map<int, const TfFixtureTensor*> tf_value;
-  for (const auto* list : {&f.inputs, &f.activations, &f.outputs})
-    for (const TfFixtureTensor& t : *list) {
-      auto it = imported.tensor_nodes.find(tensor_key(t.tensor));
-      if (it != imported.tensor_nodes.end()) tf_value.emplace(it->second, &t);
-    }
+  const TfImportResult imported = test::import_tf_fixture(f);
+  const test::TfValues tf_value = test::tf_values_by_node(f, imported);
   double worst = 0;
   *layers_compared = 0;
-  for (const auto* list : {&f.activations, &f.outputs})
-    for (const TfFixtureTensor& a : *list) {
-      auto it = imported.tensor_nodes.find(tensor_key(a.tensor));
-      if (it == imported.tensor_nodes.end()) continue;
-      const Node& n = graph.node(it->second);
-      if (n.kind() != OpKind::Conv2d && n.kind() != OpKind::ConvTranspose2d &&
-          n.kind() != OpKind::MatMul)
-        continue;
-      Graph g;
-      std::vector<Value> ins;
-      TensorMap feeds;
-      for (size_t k = 0; k < n.inputs.size(); ++k) {
-        const Node& in = graph.node(n.inputs[k]);
-        if (in.kind() == OpKind::Constant) {
-          ins.push_back(g.constant(in.as<ConstantAttrs>().value, in.name));
-        } else if (tf_value.count(in.id)) {
-          const std::string name = "input" + std::to_string(k);
-          ins.push_back(g.input(name, in.shape, in.dtype));
-          feeds[name] = read_npy(tf_value.at(in.id)->path);
-        } else {
-          ins.clear();
-          break;
-        }
-      }
-      if (ins.size() != n.inputs.size()) continue;
-      g.output(g.add_node(n.attrs, ins, n.name), "y");
-      ExecutorOptions eo;
-      eo.optimize = false;
-      Graph copy = g;
-      Executor lhs(std::move(g), reduced, eo);
-      Executor rhs(std::move(copy), reference, eo);
-      worst = std::max(worst, rel_error(lhs.run(feeds).at("y"), rhs.run(feeds).at("y")));
-      ++*layers_compared;
-    }
+  test::for_each_tf_layer(f, imported, [&](const TfFixtureTensor&, const Node& n) {
+    if (n.kind() != OpKind::Conv2d && n.kind() != OpKind::ConvTranspose2d &&
+        n.kind() != OpKind::MatMul)
+      return;
+    std::optional<test::IsolatedLayer> layer = test::isolate_layer(imported.graph, n, tf_value);
+    if (!layer) return;
+    ExecutorOptions eo;
+    eo.optimize = false;
+    Graph copy = layer->graph;
+    Executor lhs(std::move(layer->graph), reduced, eo);
+    Executor rhs(std::move(copy), reference, eo);
+    const TensorMap& feeds = layer->feeds;
+    worst = std::max(worst, rel_error(lhs.run(feeds).at("y"), rhs.run(feeds).at("y")));
+    ++*layers_compared;
+  });
   return worst;
 }
 

@@ -15,6 +15,7 @@
 #include "importer/graph_def_builder.h"
 #include "importer/tf_importer.h"
 #include "kernels/error.h"
+#include "tests/support/expect_error.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -55,21 +56,11 @@ tf::TensorProto& tensor_of(GraphDefBuilder& b, const std::string& name) {
 }
 
 std::string import_error(const tf::GraphDef& def, const TfImportOptions& options = {}) {
-  try {
-    import_graph_def(def, "broken.pb", options);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_message([&] { import_graph_def(def, "broken.pb", options); });
 }
 
 std::string bytes_error(const std::string& bytes, const TfImportOptions& options = {}) {
-  try {
-    import_graph_def_bytes(bytes, "broken.pb", options);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_message([&] { import_graph_def_bytes(bytes, "broken.pb", options); });
 }
 
 // Every part must appear in the message.

@@ -18,6 +18,7 @@
 
 #include "kernels/error.h"
 #include "pipeline/image_io.h"
+#include "tests/support/expect_error.h"
 #include "tests/test_paths.h"
 
 namespace p3d {
@@ -68,12 +69,7 @@ std::vector<uint8_t> jpeg_claiming(uint16_t width, uint16_t height) {
 }
 
 std::string decode_error(const std::vector<uint8_t>& bytes, const std::string& what) {
-  try {
-    decode_image(bytes.data(), bytes.size(), what);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_message([&] { decode_image(bytes.data(), bytes.size(), what); });
 }
 
 TEST(InputLimits, HugePngHeaderRefusedBeforeAllocating) {

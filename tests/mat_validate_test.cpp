@@ -23,7 +23,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +32,7 @@
 #include "pipeline/mat_file.h"
 #include "pipeline/mat_record.h"
 #include "pipeline/step1_record.h"
+#include "tests/support/expect_error.h"
 #include "tests/support/test_files.h"
 #include "tests/test_paths.h"
 
@@ -351,15 +351,7 @@ TEST_F(MatValidateTest, TruncatedFaceModelFilesAreRefused) {
   const fs::path folder = dir_ / "bfm";
   fs::create_directories(folder);
   write_bytes(folder / "BFM_model_front.mat", first_bytes(model, model.size() * 6 / 10));
-  auto error_of = [](const std::function<void()>& f) -> std::string {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "";
-  };
-  std::string message = error_of([&] { load_face_model(folder.string()); });
+  std::string message = test::error_message([&] { load_face_model(folder.string()); });
   EXPECT_NE(message.find("BFM_model_front.mat"), std::string::npos) << message;
   EXPECT_NE(message.find("truncated"), std::string::npos) << message;
 
@@ -373,7 +365,7 @@ TEST_F(MatValidateTest, TruncatedFaceModelFilesAreRefused) {
   const std::vector<uint8_t> aux_bytes = read_bytes(aux);
   write_bytes(aux, first_bytes(aux_bytes, aux_bytes.size() - 3));
   FaceModel m;
-  message = error_of([&] { load_face_model_auxiliaries(folder.string(), m); });
+  message = test::error_message([&] { load_face_model_auxiliaries(folder.string(), m); });
   EXPECT_NE(message.find("similarity_Lm3D_all.mat"), std::string::npos) << message;
   EXPECT_NE(message.find("truncated"), std::string::npos) << message;
 }

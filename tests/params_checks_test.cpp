@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "kernels/conv.h"
 #include "kernels/cpu/cpu_kernels.h"
@@ -15,6 +16,7 @@
 #include "kernels/matmul.h"
 #include "kernels/transpose_params.h"
 #include "tests/support/expect_error.h"
+#include "tests/support/op_case_builders.h"
 #if P3D_WITH_CUDA
 #include "kernels/cuda/cuda_kernels.h"
 #endif
@@ -149,18 +151,10 @@ TEST(ParamsChecks, Layout) {
                {"transpose", "not a permutation of 0..1"});
 }
 
+// 5x5x4 -> 3x3x6, a 3x3 kernel in two groups.
 Conv2dParams good_conv() {
-  Conv2dParams p{};
-  p.batch = 1;
-  p.in_h = p.in_w = 5;
-  p.in_c = 4;
-  p.out_h = p.out_w = 3;
-  p.out_c = 6;
-  p.kernel_h = p.kernel_w = 3;
-  p.stride_h = p.stride_w = 1;
-  p.dilation_h = p.dilation_w = 1;
-  p.groups = 2;
-  return p;
+  return test::cases::conv2d_params(
+      test::cases::conv(1, 5, 5, 4, 6, 3).group(2).activation(Unary::Identity, 0.f));
 }
 
 TEST(ParamsChecks, ConvAndMatmul) {
@@ -196,16 +190,26 @@ TEST(ParamsChecks, ConvAndMatmul) {
   expect_error([&] { check_matmul_params(m); }, {"matmul", "unknown activation 50"});
 }
 
-// The message of the p3d::Error `f` throws ("" when it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return std::string();
+using test::error_message;
+
+#if P3D_WITH_CUDA
+// T itself, in a spot where template arguments are not deduced.
+template <typename T>
+struct NotDeduced {
+  using type = T;
+};
+
+// The errors of the CPU and the CUDA entry point of one kernel for the same bad params, every
+// pointer null (and no stream). The pointer types come from the CPU signature.
+template <typename Params, typename... Pointers>
+std::pair<std::string, std::string> errors_of(
+    void (*on_cpu)(cpu::ThreadPool&, const Params&, Pointers...),
+    typename NotDeduced<void (*)(const Params&, Pointers..., cudaStream_t)>::type on_cuda,
+    const Params& p) {
+  return {error_message([&] { on_cpu(pool(), p, Pointers{}...); }),
+          error_message([&] { on_cuda(p, Pointers{}..., nullptr); })};
 }
+#endif
 
 TEST(ParamsChecks, CudaEntryPointsFailAsTheCpuOnesDo) {
 #if P3D_WITH_CUDA
@@ -228,33 +232,19 @@ TEST(ParamsChecks, CudaEntryPointsFailAsTheCpuOnesDo) {
   TransposeParams transpose_p{};
   transpose_p.rank = 7;
   const std::pair<std::string, std::string> pairs[] = {
-      {error_of([&] { cpu::pool2d(pool(), pool_p, nullptr, nullptr); }),
-       error_of([&] { cuda::pool2d(pool_p, nullptr, nullptr, nullptr); })},
-      {error_of([&] { cpu::reduce(pool(), reduce_p, nullptr, nullptr); }),
-       error_of([&] { cuda::reduce(reduce_p, nullptr, nullptr, nullptr); })},
-      {error_of([&] { cpu::unary(pool(), unary_p, nullptr, nullptr); }),
-       error_of([&] { cuda::unary(unary_p, nullptr, nullptr, nullptr); })},
-      {error_of([&] {
-         cpu::batch_norm(pool(), bn_p, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
-       }),
-       error_of([&] {
-         cuda::batch_norm(bn_p, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
-       })},
-      {error_of([&] { cpu::cast(pool(), cast_p, nullptr, nullptr); }),
-       error_of([&] { cuda::cast(cast_p, nullptr, nullptr, nullptr); })},
-      {error_of([&] { cpu::binary(pool(), binary_p, nullptr, nullptr, nullptr); }),
-       error_of([&] { cuda::binary(binary_p, nullptr, nullptr, nullptr, nullptr); })},
-      {error_of([&] { cpu::concat_copy(pool(), concat_p, nullptr, nullptr); }),
-       error_of([&] { cuda::concat_copy(concat_p, nullptr, nullptr, nullptr); })},
-      {error_of([&] { cpu::pad(pool(), pad_p, nullptr, nullptr); }),
-       error_of([&] { cuda::pad(pad_p, nullptr, nullptr, nullptr); })},
-      {error_of([&] { cpu::slice(pool(), slice_p, nullptr, nullptr); }),
-       error_of([&] { cuda::slice(slice_p, nullptr, nullptr, nullptr); })},
-      {error_of([&] { cpu::resize(pool(), resize_p, nullptr, nullptr); }),
-       error_of([&] { cuda::resize(resize_p, nullptr, nullptr, nullptr); })},
-      {error_of([&] { cpu::transpose(pool(), transpose_p, nullptr, nullptr); }),
-       error_of([&] { cuda::transpose(transpose_p, nullptr, nullptr, nullptr); })},
+      errors_of(cpu::pool2d, cuda::pool2d, pool_p),
+      errors_of(cpu::reduce, cuda::reduce, reduce_p),
+      errors_of(cpu::unary, cuda::unary, unary_p),
+      errors_of(cpu::batch_norm, cuda::batch_norm, bn_p),
+      errors_of(cpu::cast, cuda::cast, cast_p),
+      errors_of(cpu::binary, cuda::binary, binary_p),
+      errors_of(cpu::concat_copy, cuda::concat_copy, concat_p),
+      errors_of(cpu::pad, cuda::pad, pad_p),
+      errors_of(cpu::slice, cuda::slice, slice_p),
+      errors_of(cpu::resize, cuda::resize, resize_p),
+      errors_of(cpu::transpose, cuda::transpose, transpose_p),
   };
+
   for (const auto& [on_cpu, on_cuda] : pairs) {
     EXPECT_FALSE(on_cpu.empty());
     EXPECT_EQ(on_cpu, on_cuda);

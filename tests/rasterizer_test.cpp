@@ -674,6 +674,20 @@ TEST(Rasterizer, CameraMatchesTheOriginalsMatrices) {
   EXPECT_FLOAT_EQ(cam.ndc_offset[1], -8.f / 128.f);
 }
 
+// The render of `batch` portraits of vertex_count vertices each (in turn in `vertices`),
+// sharing `triangles`, seen by cameras[n], at the default 256 x 256.
+DepthRenderInput depth_input(int32_t batch, const std::vector<float>& vertices,
+                             const std::vector<int32_t>& triangles, const RenderCamera* cameras) {
+  DepthRenderInput in;
+  in.batch = batch;
+  in.vertex_count = static_cast<int32_t>(vertices.size() / 3 / static_cast<size_t>(batch));
+  in.vertices = vertices.data();
+  in.triangle_count = static_cast<int32_t>(triangles.size() / 3);
+  in.triangles = triangles.data();
+  in.cameras = cameras;
+  return in;
+}
+
 TEST(RenderDepthAndMask, SquareLandsWhereTheOriginalsProjectionPutsIt) {
   // A square at z = 1 spanning x, y in [-0.3, 0.3]: depth 10 - z = 9; with focal 500 and
   // centre (140, 120) it covers u = 500·x / 9 + 140 in [123.3, 156.7], v in [103.3, 136.7]
@@ -682,14 +696,7 @@ TEST(RenderDepthAndMask, SquareLandsWhereTheOriginalsProjectionPutsIt) {
                                        0.3f,  0.3f,  1.f, -0.3f, 0.3f,  1.f};
   const std::vector<int32_t> triangles = {0, 1, 2, 0, 2, 3};
   const RenderCamera camera{500.f, 140.f, 120.f};
-  DepthRenderInput in;
-  in.batch = 1;
-  in.vertex_count = 4;
-  in.vertices = vertices.data();
-  in.triangle_count = 2;
-  in.triangles = triangles.data();
-  in.cameras = &camera;
-  const DepthAndMask out = render_depth_and_mask(in);
+  const DepthAndMask out = render_depth_and_mask(depth_input(1, vertices, triangles, &camera));
   ASSERT_EQ(out.depth.size(), 256u * 256u);
   for (int row = 0; row < 256; ++row)
     for (int col = 0; col < 256; ++col) {
@@ -708,13 +715,7 @@ TEST(RenderDepthAndMask, BatchUsesEachPortraitsCameraAndChecksInput) {
                                        -0.2f, -0.2f, 2.f,  0.2f, -0.2f, 2.f,  0.f, 0.3f, 2.f};
   const std::vector<int32_t> triangles = {0, 1, 2};
   const RenderCamera cameras[2] = {{400.f, 60.f, 64.f}, {300.f, 70.f, 50.f}};
-  DepthRenderInput in;
-  in.batch = 2;
-  in.vertex_count = 3;
-  in.vertices = vertices.data();
-  in.triangle_count = 1;
-  in.triangles = triangles.data();
-  in.cameras = cameras;
+  DepthRenderInput in = depth_input(2, vertices, triangles, cameras);
   in.width = in.height = 128;
   const DepthAndMask out = render_depth_and_mask(in);
   for (int n = 0; n < 2; ++n) {
@@ -779,13 +780,7 @@ TEST(RenderDepthAndMaskCuda, AgreesWithTheCpuBitForBit) {
   P3D_SKIP_WITHOUT_CUDA();
   const Scene s = sphere_cap_scene(2, 100, 100, 256);
   std::vector<RenderCamera> cams = {{800.f, 128.f, 126.f}, {840.f, 129.f, 126.f}};
-  DepthRenderInput in;
-  in.batch = 2;
-  in.vertex_count = s.p.vertex_count;
-  in.vertices = s.vertices.data();
-  in.triangle_count = s.p.triangle_count;
-  in.triangles = s.triangles.data();
-  in.cameras = cams.data();
+  const DepthRenderInput in = depth_input(2, s.vertices, s.triangles, cams.data());
   const DepthAndMask c = render_depth_and_mask(in, DeviceKind::CPU);
   const DepthAndMask g = render_depth_and_mask(in, DeviceKind::CUDA);
   EXPECT_EQ(c.mask, g.mask);

@@ -29,40 +29,21 @@
 #include "kernels/error.h"
 #include "pipeline/image_io.h"
 #include "tests/face_record_fixture.h"
+#include "tests/support/lattice_geometry.h"
 #include "tests/support/require_cuda.h"
+#include "tests/support/stitch_scene.h"
 
 namespace p3d {
 namespace {
 
 namespace fs = std::filesystem;
-__extension__ typedef __int128 Int128;
 
 // ---- the oracle's scene (tools/oracle/stitch.py labels / hair_vertices / face_vertices) ----
 constexpr int kSize = 256;
 constexpr int kFaceNI = 193, kFaceNJ = 235, kFaceCI = 96, kFaceCJ = 117;
 constexpr double kFaceStep = 15.0 / 2048.0, kFaceY0 = -3.0 / 64.0, kPixel = 3.0 / 256.0;
 
-struct Scene {
-  std::vector<uint8_t> ring;
-  std::vector<int32_t> points_index;
-  std::vector<float> hair_xyz, hair_colors, face_xyz, face_colors;
-  std::vector<int32_t> border;
-  StitchInput input() const {
-    StitchInput in;
-    in.height = in.width = kSize;
-    in.ring = ring.data();
-    in.hair_count = static_cast<int32_t>(points_index.size() / 2);
-    in.points_index = points_index.data();
-    in.hair_xyz = hair_xyz.data();
-    in.hair_colors = hair_colors.data();
-    in.face_count = static_cast<int32_t>(face_xyz.size() / 3);
-    in.face_xyz = face_xyz.data();
-    in.face_colors = face_colors.data();
-    in.border_count = static_cast<int32_t>(border.size());
-    in.border_index = border.data();
-    return in;
-  }
-};
+using Scene = test::StitchScene;
 
 fs::path fixture_dir() { return test::source_dir() / "tests" / "fixtures" / "stitch"; }
 
@@ -73,6 +54,7 @@ std::vector<int32_t> read_ids(const std::string& name) {
 
 Scene oracle_scene() {
   Scene s;
+  s.size = kSize;
   const ImageU8 labels = read_image((fixture_dir() / "labels.png").string());
   P3D_CHECK(labels.width == kSize && labels.height == kSize, "labels.png is not 256x256");
   s.ring.resize(kSize * kSize);
@@ -120,9 +102,7 @@ Tri sorted_triangle(const int32_t* t) {
   return c;
 }
 
-struct Q {
-  int64_t x, y;
-};
+using Q = test::LatticePoint;
 // Stitch (x, y) are multiples of 2^-13 here: exact integers after scaling.
 Q lattice(const std::vector<float>& xyz, int32_t v) {
   const double x = std::ldexp(static_cast<double>(xyz[3 * v]), 13);
@@ -131,17 +111,7 @@ Q lattice(const std::vector<float>& xyz, int32_t v) {
   EXPECT_EQ(y, std::round(y));
   return {static_cast<int64_t>(x), static_cast<int64_t>(y)};
 }
-Int128 orient(Q a, Q b, Q c) {
-  return static_cast<Int128>(b.x - a.x) * (c.y - a.y) -
-         static_cast<Int128>(b.y - a.y) * (c.x - a.x);
-}
-bool cocircular(Q a, Q b, Q c, Q d) {
-  const Int128 ax = a.x - d.x, ay = a.y - d.y, bx = b.x - d.x, by = b.y - d.y;
-  const Int128 cx = c.x - d.x, cy = c.y - d.y;
-  return (ax * ax + ay * ay) * (bx * cy - cx * by) - (bx * bx + by * by) * (ax * cy - cx * ay) +
-             (cx * cx + cy * cy) * (ax * by - bx * ay) ==
-         0;
-}
+bool cocircular(Q a, Q b, Q c, Q d) { return test::incircle(a, b, c, d) == 0; }
 
 // ---- the oracle scene -------------------------------------------------------------------
 
@@ -176,7 +146,7 @@ TEST(Stitching, MatchesOracleScene) {
   for (int32_t t = 0; t < r.triangle_count(); ++t) {
     const int32_t* v = &r.triangles[3 * t];
     for (int k = 0; k < 3; ++k) ASSERT_TRUE(v[k] >= 0 && v[k] < s);
-    EXPECT_GT(orient(q[v[0]], q[v[1]], q[v[2]]), 0) << "triangle " << t << " not CCW from +z";
+    EXPECT_GT(test::orient(q[v[0]], q[v[1]], q[v[2]]), 0) << "triangle " << t << " not CCW from +z";
     EXPECT_TRUE(ours.insert(sorted_triangle(v)).second) << "triangle " << t << " repeated";
     for (int k = 0; k < 3; ++k) {
       const float* a = &r.xyz[3 * v[k]];
@@ -235,16 +205,23 @@ TEST(StitchSearch, RingTieGoesToSmallestIndexWithinTwoPixels) {
   EXPECT_EQ(matched, (std::vector<int32_t>{0, 0, 3, 2, kStitchNone, kStitchNone}));
 }
 
+// The CPU kd-tree search's nearest face vertex for every query (xyz rows), into ids prefilled
+// with -7 so that one left unwritten shows.
+std::vector<int32_t> cpu_nearest(const std::vector<float>& face,
+                                 const std::vector<float>& queries) {
+  NearestFaceParams p;
+  p.query_count = static_cast<int32_t>(queries.size() / 3);
+  p.face_count = static_cast<int32_t>(face.size() / 3);
+  std::vector<int32_t> nearest(static_cast<size_t>(p.query_count), -7);
+  cpu::nearest_face_vertices(cpu::ThreadPool::global(), p, {queries.data(), face.data()},
+                             nearest.data());
+  return nearest;
+}
+
 TEST(StitchSearch, NearestFaceTieGoesToSmallestIndex) {
   const std::vector<float> face = {0, 5, 0, 1, 0, 0, -1, 0, 0, 0, 0, 1, 0, 0, -1, 3, 3, 3};
   const std::vector<float> queries = {0, 0, 0, 3, 3, 3, 0.5f, 0, 0, 0, 0, 0.25f, 100, 0, 0};
-  NearestFaceParams p;
-  p.query_count = 5;
-  p.face_count = 6;
-  std::vector<int32_t> nearest(5, -7);
-  cpu::nearest_face_vertices(cpu::ThreadPool::global(), p, {queries.data(), face.data()},
-                             nearest.data());
-  EXPECT_EQ(nearest, (std::vector<int32_t>{1, 5, 1, 3, 5}));
+  EXPECT_EQ(cpu_nearest(face, queries), (std::vector<int32_t>{1, 5, 1, 3, 5}));
 }
 
 // Dyadic coordinates with few bits: every distance below is exact in double, whatever the
@@ -289,13 +266,8 @@ TEST(StitchSearch, KdTreeSearchEqualsNaiveLoop) {
       queries.insert(queries.end(), {0.f, f, f});
     }
     queries.insert(queries.end(), face.begin(), face.begin() + 300);  // on vertices
-    NearestFaceParams p;
-    p.query_count = static_cast<int32_t>(queries.size() / 3);
-    p.face_count = static_cast<int32_t>(face.size() / 3);
-    std::vector<int32_t> nearest(p.query_count);
-    cpu::nearest_face_vertices(cpu::ThreadPool::global(), p, {queries.data(), face.data()},
-                               nearest.data());
-    for (int32_t i = 0; i < p.query_count; ++i)
+    const std::vector<int32_t> nearest = cpu_nearest(face, queries);
+    for (int32_t i = 0; i < static_cast<int32_t>(nearest.size()); ++i)
       ASSERT_EQ(nearest[i], naive_nearest(face, &queries[3 * i]))
           << "query " << i << " flat " << flat;
   }
@@ -308,13 +280,7 @@ TEST(StitchSearch, KdTreeOnIdenticalPoints) {
   for (int k = 0; k < 100; ++k) face.insert(face.end(), {0.5f, 0.5f, 0.5f});
   face.insert(face.end(), {9.f, 9.f, 9.f});
   const std::vector<float> queries = {0.5f, 0.5f, 0.5f, -3.f, 2.f, 0.f, 9.f, 9.f, 8.f};
-  NearestFaceParams p;
-  p.query_count = 3;
-  p.face_count = 101;
-  std::vector<int32_t> nearest(3, -7);
-  cpu::nearest_face_vertices(cpu::ThreadPool::global(), p, {queries.data(), face.data()},
-                             nearest.data());
-  EXPECT_EQ(nearest, (std::vector<int32_t>{0, 0, 100}));
+  EXPECT_EQ(cpu_nearest(face, queries), (std::vector<int32_t>{0, 0, 100}));
 }
 
 // ---- CUDA against CPU --------------------------------------------------------------------

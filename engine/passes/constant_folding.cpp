@@ -9,36 +9,29 @@
 namespace p3d {
 namespace {
 
-class ConstantFolding final : public Pass {
- public:
-  explicit ConstantFolding(size_t max_output_bytes) : max_output_bytes_(max_output_bytes) {}
-  std::string name() const override { return "constant_folding"; }
-
-  bool run(Graph& g) override {
-    bool changed = false;
-    // Topological order: a folded node's readers see it as a Constant in the same sweep.
-    for (int id : g.topological_order()) {
-      const Node& n = g.node(id);
-      if (n.inputs.empty()) continue;  // Input, Constant
-      bool all_constant = true;
-      for (int in : n.inputs) all_constant = all_constant && g.is_constant(in);
-      if (!all_constant) continue;
-      const size_t bytes = static_cast<size_t>(n.shape.numel()) * dtype_size(n.dtype);
-      if (bytes > max_output_bytes_) continue;
-      g.replace_with_constant(id, evaluate_constant_node(g, id));
-      changed = true;
-    }
-    return changed;
+// Folds every node whose inputs are all constants and whose result fits max_output_bytes.
+bool fold_constants(Graph& g, size_t max_output_bytes) {
+  bool changed = false;
+  // Topological order: a folded node's readers see it as a Constant in the same sweep.
+  for (int id : g.topological_order()) {
+    const Node& n = g.node(id);
+    if (n.inputs.empty()) continue;  // Input, Constant
+    bool all_constant = true;
+    for (int in : n.inputs) all_constant = all_constant && g.is_constant(in);
+    if (!all_constant) continue;
+    const size_t bytes = static_cast<size_t>(n.shape.numel()) * dtype_size(n.dtype);
+    if (bytes > max_output_bytes) continue;
+    g.replace_with_constant(id, evaluate_constant_node(g, id));
+    changed = true;
   }
-
- private:
-  size_t max_output_bytes_;
-};
+  return changed;
+}
 
 }  // namespace
 
 std::unique_ptr<Pass> make_constant_folding_pass(size_t max_output_bytes) {
-  return std::make_unique<ConstantFolding>(max_output_bytes);
+  return make_pass("constant_folding",
+                   [max_output_bytes](Graph& g) { return fold_constants(g, max_output_bytes); });
 }
 
 }  // namespace p3d

@@ -21,36 +21,26 @@ bool fusable_activation(Unary op) {
   }
 }
 
-class ConvActivationFusion final : public Pass {
- public:
-  std::string name() const override { return "conv_activation_fusion"; }
-
-  bool run(Graph& g) override {
-    bool changed = false;
-    std::vector<int> uses = g.use_counts();
-    for (int id : g.topological_order()) {
-      const Node& n = g.node(id);
-      if (!n.alive || n.kind() != OpKind::Unary) continue;
-      const UnaryAttrs a = n.as<UnaryAttrs>();
-      if (!fusable_activation(a.op)) continue;
-      const int conv = n.inputs[0];
-      const Node& cv = g.node(conv);
-      if (!passes::is_conv_like(cv.kind()) || uses[static_cast<size_t>(conv)] != 1) continue;
-      if (passes::activation_of(cv) != Unary::Identity) continue;
-      passes::set_activation(g.mutable_node(conv), a.op, a.alpha);
-      g.replace_all_uses(id, conv);
-      g.remove_node(id);
-      changed = true;
-      uses = g.use_counts();
-    }
-    return changed;
-  }
-};
+// Fuses the activation `id` into the conv it reads, when it can.
+bool fuse_into_conv(Graph& g, int id, const std::vector<int>& uses) {
+  const Node& n = g.node(id);
+  if (n.kind() != OpKind::Unary) return false;
+  const UnaryAttrs a = n.as<UnaryAttrs>();
+  if (!fusable_activation(a.op)) return false;
+  const int conv = n.inputs[0];
+  const Node& cv = g.node(conv);
+  if (!passes::is_conv_like(cv.kind()) || uses[static_cast<size_t>(conv)] != 1) return false;
+  if (passes::activation_of(cv) != Unary::Identity) return false;
+  passes::set_activation(g.mutable_node(conv), a.op, a.alpha);
+  g.replace_all_uses(id, conv);
+  g.remove_node(id);
+  return true;
+}
 
 }  // namespace
 
 std::unique_ptr<Pass> make_conv_activation_fusion_pass() {
-  return std::make_unique<ConvActivationFusion>();
+  return passes::make_sweep_pass("conv_activation_fusion", fuse_into_conv);
 }
 
 }  // namespace p3d

@@ -10,43 +10,40 @@
 namespace p3d {
 namespace {
 
-class PadIntoConv final : public Pass {
- public:
-  std::string name() const override { return "pad_into_conv"; }
+bool merge_pads_into_convs(Graph& g) {
+  bool changed = false;
+  for (int id : g.topological_order()) {
+    const Node& conv = g.node(id);
+    if (conv.kind() != OpKind::Conv2d) continue;
+    const Conv2dAttrs& a = conv.as<Conv2dAttrs>();
+    if (a.pad_mode == Padding::Same) continue;
+    const Node& pad = g.node(conv.inputs[0]);
+    if (pad.kind() != OpKind::Pad) continue;
+    const PadAttrs& p = pad.as<PadAttrs>();
+    if (p.mode != PadMode::Constant || p.value != 0.f || p.before.size() != 4) continue;
+    if (p.before[0] || p.after[0] || p.before[3] || p.after[3]) continue;  // N or C padded
 
-  bool run(Graph& g) override {
-    bool changed = false;
-    for (int id : g.topological_order()) {
-      const Node& conv = g.node(id);
-      if (conv.kind() != OpKind::Conv2d) continue;
-      const Conv2dAttrs& a = conv.as<Conv2dAttrs>();
-      if (a.pad_mode == Padding::Same) continue;
-      const Node& pad = g.node(conv.inputs[0]);
-      if (pad.kind() != OpKind::Pad) continue;
-      const PadAttrs& p = pad.as<PadAttrs>();
-      if (p.mode != PadMode::Constant || p.value != 0.f || p.before.size() != 4) continue;
-      if (p.before[0] || p.after[0] || p.before[3] || p.after[3]) continue;  // N or C padded
+    const Pads2d old = a.pad_mode == Padding::Explicit ? a.pads : Pads2d{};
+    const int64_t top = old.top + p.before[1], bottom = old.bottom + p.after[1];
+    const int64_t left = old.left + p.before[2], right = old.right + p.after[2];
+    constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+    if (top > kMax || bottom > kMax || left > kMax || right > kMax) continue;
 
-      const Pads2d old = a.pad_mode == Padding::Explicit ? a.pads : Pads2d{};
-      const int64_t top = old.top + p.before[1], bottom = old.bottom + p.after[1];
-      const int64_t left = old.left + p.before[2], right = old.right + p.after[2];
-      constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
-      if (top > kMax || bottom > kMax || left > kMax || right > kMax) continue;
-
-      Node& target = g.mutable_node(id);
-      target.inputs[0] = pad.inputs[0];
-      target.as<Conv2dAttrs>().explicit_padding(
-          static_cast<int32_t>(top), static_cast<int32_t>(bottom), static_cast<int32_t>(left),
-          static_cast<int32_t>(right));
-      g.infer_node(id);
-      changed = true;
-    }
-    return changed;
+    Node& target = g.mutable_node(id);
+    target.inputs[0] = pad.inputs[0];
+    target.as<Conv2dAttrs>().explicit_padding(
+        static_cast<int32_t>(top), static_cast<int32_t>(bottom), static_cast<int32_t>(left),
+        static_cast<int32_t>(right));
+    g.infer_node(id);
+    changed = true;
   }
-};
+  return changed;
+}
 
 }  // namespace
 
-std::unique_ptr<Pass> make_pad_into_conv_pass() { return std::make_unique<PadIntoConv>(); }
+std::unique_ptr<Pass> make_pad_into_conv_pass() {
+  return make_pass("pad_into_conv", merge_pads_into_convs);
+}
 
 }  // namespace p3d

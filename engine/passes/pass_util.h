@@ -1,11 +1,15 @@
 // Small helpers the fusion passes share: the epilogue fields of conv-like nodes (Conv2d,
-// ConvTranspose2d, MatMul) and recognising per-channel constants.
+// ConvTranspose2d, MatMul), recognising per-channel constants, and the node-by-node sweep
+// that tries one rewrite on every node.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/graph.h"
+#include "engine/pass.h"
 
 namespace p3d::passes {
 
@@ -93,6 +97,34 @@ inline int add_vector_constant(Graph& g, const std::vector<float>& values,
   Tensor t =
       Tensor::from_data(Shape{static_cast<int64_t>(values.size())}, values.data(), values.size());
   return g.constant(t, g.unique_name(base)).id;
+}
+
+// The sweep the fusion passes share: visits the alive nodes of `order` and lets
+// `rewrite(g, id, uses)` fold node `id` into a neighbour, given every node's reader count
+// (Graph::use_counts). After a rewrite that changed the graph (returned true) the counts are
+// taken again, since the rewrite rewired readers. Returns whether anything changed.
+template <typename Rewrite>
+bool rewrite_in_order(Graph& g, const std::vector<int>& order, Rewrite&& rewrite) {
+  bool changed = false;
+  std::vector<int> uses = g.use_counts();
+  for (int id : order) {
+    if (!g.node(id).alive || !rewrite(g, id, static_cast<const std::vector<int>&>(uses))) continue;
+    changed = true;
+    uses = g.use_counts();
+  }
+  return changed;
+}
+
+// The same in topological order.
+template <typename Rewrite>
+bool rewrite_in_order(Graph& g, Rewrite&& rewrite) {
+  return rewrite_in_order(g, g.topological_order(), std::forward<Rewrite>(rewrite));
+}
+
+// A pass that is one such sweep of `rewrite`.
+using NodeRewrite = bool (*)(Graph& g, int id, const std::vector<int>& uses);
+inline std::unique_ptr<Pass> make_sweep_pass(std::string name, NodeRewrite rewrite) {
+  return make_pass(std::move(name), [rewrite](Graph& g) { return rewrite_in_order(g, rewrite); });
 }
 
 }  // namespace p3d::passes

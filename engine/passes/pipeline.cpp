@@ -31,7 +31,24 @@ std::string describe_change(const std::map<OpKind, int>& before,
   return first ? "attrs or inputs only" : out.str();
 }
 
+class FunctionPass final : public Pass {
+ public:
+  FunctionPass(std::string name, std::function<bool(Graph&)> run)
+      : name_(std::move(name)), run_(std::move(run)) {}
+  std::string name() const override { return name_; }
+  bool run(Graph& graph) override { return run_(graph); }
+
+ private:
+  std::string name_;
+  std::function<bool(Graph&)> run_;
+};
+
 }  // namespace
+
+std::unique_ptr<Pass> make_pass(std::string name, std::function<bool(Graph&)> run) {
+  P3D_CHECK(run != nullptr, "pass '" + name + "' has no function");
+  return std::make_unique<FunctionPass>(std::move(name), std::move(run));
+}
 
 PassPipeline& PassPipeline::add(std::unique_ptr<Pass> pass) {
   P3D_CHECK(pass != nullptr, "adding a null pass");

@@ -48,37 +48,34 @@ bool is_identity(const Graph& g, const Node& n) {
   }
 }
 
-class ReshapeChain final : public Pass {
- public:
-  std::string name() const override { return "reshape_chain"; }
-
-  bool run(Graph& g) override {
-    bool changed = false;
-    for (int id : g.topological_order()) {
-      const Node& n = g.node(id);
-      if (!n.alive) continue;
-      if (n.kind() == OpKind::Reshape && is_view_op(g.node(n.inputs[0]).kind())) {
-        int source = n.inputs[0];
-        while (is_view_op(g.node(source).kind())) source = g.node(source).inputs[0];
-        g.mutable_node(id).inputs[0] = source;
-        g.infer_node(id);
-        changed = true;
-      }
-      // A graph output that is an identity of an Input would leave the output naming the
-      // input node: fine for the executor, which copies it out.
-      if (is_identity(g, g.node(id))) {
-        const int source = g.node(id).inputs[0];
-        g.replace_all_uses(id, source);
-        g.remove_node(id);
-        changed = true;
-      }
+bool collapse_view_chains(Graph& g) {
+  bool changed = false;
+  for (int id : g.topological_order()) {
+    const Node& n = g.node(id);
+    if (!n.alive) continue;
+    if (n.kind() == OpKind::Reshape && is_view_op(g.node(n.inputs[0]).kind())) {
+      int source = n.inputs[0];
+      while (is_view_op(g.node(source).kind())) source = g.node(source).inputs[0];
+      g.mutable_node(id).inputs[0] = source;
+      g.infer_node(id);
+      changed = true;
     }
-    return changed;
+    // A graph output that is an identity of an Input would leave the output naming the
+    // input node: fine for the executor, which copies it out.
+    if (is_identity(g, g.node(id))) {
+      const int source = g.node(id).inputs[0];
+      g.replace_all_uses(id, source);
+      g.remove_node(id);
+      changed = true;
+    }
   }
-};
+  return changed;
+}
 
 }  // namespace
 
-std::unique_ptr<Pass> make_reshape_chain_pass() { return std::make_unique<ReshapeChain>(); }
+std::unique_ptr<Pass> make_reshape_chain_pass() {
+  return make_pass("reshape_chain", collapse_view_chains);
+}
 
 }  // namespace p3d

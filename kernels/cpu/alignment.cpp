@@ -1,19 +1,16 @@
 // CPU loop of the face alignment over the per-pixel functions of kernels/alignment.h, split
-// over the output rows of all items. FMA contraction is off in this file so every float
-// step rounds as the libraries' (non-FMA) builds do; the CUDA twin gets the same rounding
-// from __fmul_rn / __dadd_rn, so both backends write identical values.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
-#include "kernels/cpu/alignment.h"
+// over the output rows of all items. FMA contraction is off in this file (no_fp_contraction.h)
+// so every float step rounds as the libraries' (non-FMA) builds do; the CUDA twin gets the
+// same rounding from __fmul_rn / __dadd_rn, so both backends write identical values.
+// clang-format off: the pragmas must come first
+#include "kernels/cpu/no_fp_contraction.h"
+// clang-format on
 
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/cpu/thread_pool.h"
+#include "kernels/cpu/alignment.h"
+#include "kernels/cpu/batch_rows.h"
 #include "kernels/error.h"
 
 namespace p3d::cpu {
@@ -62,21 +59,15 @@ void check_align_params(const AlignBatchParams& p, const AlignItemParams* items)
 void align_faces(const AlignBatchParams& p, const AlignItemParams* items, const uint8_t* src,
                  float* out) {
   check_align_params(p, items);
-  const int64_t rows = static_cast<int64_t>(p.batch) * p.crop;
-  ThreadPool::global().parallel_for(rows, kRowGrain, [&](int64_t begin, int64_t end, int) {
-    for (int64_t i = begin; i < end; ++i) {
-      const int32_t b = static_cast<int32_t>(i / p.crop);
-      const int32_t r = static_cast<int32_t>(i % p.crop);
-      float* row = out + i * p.crop * p.channels;
-      const AlignItemParams& item = items[b];
-      if (item.resampler == AlignResampler::kPillow) {
-        for (int32_t c = 0; c < p.crop; ++c)
-          align_pillow_pixel<kAlignMaxPillowTaps>(src, item, p.channels, r, c,
-                                                  row + c * p.channels);
-      } else {
-        for (int32_t c = 0; c < p.crop; ++c)
-          align_opencv_pixel(src, item, p.channels, r, c, row + c * p.channels);
-      }
+  for_each_batch_row(p.batch, p.crop, kRowGrain, [&](int32_t b, int32_t r, int64_t i) {
+    float* row = out + i * p.crop * p.channels;
+    const AlignItemParams& item = items[b];
+    if (item.resampler == AlignResampler::kPillow) {
+      for (int32_t c = 0; c < p.crop; ++c)
+        align_pillow_pixel<kAlignMaxPillowTaps>(src, item, p.channels, r, c, row + c * p.channels);
+    } else {
+      for (int32_t c = 0; c < p.crop; ++c)
+        align_opencv_pixel(src, item, p.channels, r, c, row + c * p.channels);
     }
   });
 }

@@ -1,19 +1,16 @@
 // CPU loops of the head-crop resampling over the per-pixel functions of
 // kernels/crop_resample.h, split over output rows of all items (the cubic taps of each
 // column and row are computed once, not per pixel). FMA contraction is off in
-// this file so each float operation rounds as OpenCV's (non-FMA) build does; the CUDA twin
-// gets the same rounding from __fmul_rn / __fadd_rn.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
-#include "kernels/cpu/crop_resample.h"
+// this file (no_fp_contraction.h) so each float operation rounds as OpenCV's (non-FMA) build does;
+// the CUDA twin gets the same rounding from __fmul_rn / __fadd_rn.
+// clang-format off: the pragmas must come first
+#include "kernels/cpu/no_fp_contraction.h"
+// clang-format on
 
 #include <vector>
 
-#include "kernels/cpu/thread_pool.h"
+#include "kernels/cpu/batch_rows.h"
+#include "kernels/cpu/crop_resample.h"
 #include "kernels/error.h"
 
 namespace p3d::cpu {
@@ -39,15 +36,10 @@ template <typename PixelFn>
 void run(const CropBatchParams& p, const CropResampleParams* items, const uint8_t* src,
          uint8_t* out, PixelFn pixel) {
   check(p, items);
-  const int64_t rows = static_cast<int64_t>(p.batch) * p.crop_h;
-  ThreadPool::global().parallel_for(rows, kRowGrain, [&](int64_t begin, int64_t end, int) {
-    for (int64_t i = begin; i < end; ++i) {
-      const int32_t b = static_cast<int32_t>(i / p.crop_h);
-      const int32_t r = static_cast<int32_t>(i % p.crop_h);
-      uint8_t* row = out + i * p.crop_w * p.channels;
-      for (int32_t c = 0; c < p.crop_w; ++c)
-        pixel(src, items[b], p.channels, r, c, row + c * p.channels);
-    }
+  for_each_batch_row(p.batch, p.crop_h, kRowGrain, [&](int32_t b, int32_t r, int64_t i) {
+    uint8_t* row = out + i * p.crop_w * p.channels;
+    for (int32_t c = 0; c < p.crop_w; ++c)
+      pixel(src, items[b], p.channels, r, c, row + c * p.channels);
   });
 }
 
@@ -61,18 +53,12 @@ void crop_resample_cubic(const CropBatchParams& p, const CropResampleParams* ite
   for (int32_t b = 0; b < p.batch; ++b)
     for (int32_t c = 0; c < p.crop_w; ++c)
       columns[static_cast<size_t>(b) * p.crop_w + c] = crop_column_tap(items[b], c);
-  const int64_t rows = static_cast<int64_t>(p.batch) * p.crop_h;
-  ThreadPool::global().parallel_for(rows, kRowGrain, [&](int64_t begin, int64_t end, int) {
-    for (int64_t i = begin; i < end; ++i) {
-      const int32_t b = static_cast<int32_t>(i / p.crop_h);
-      const int32_t r = static_cast<int32_t>(i % p.crop_h);
-      const crop_math::CubicTap ty = crop_row_tap(items[b], r);
-      const crop_math::CubicTap* tx = columns.data() + static_cast<size_t>(b) * p.crop_w;
-      uint8_t* row = out + i * p.crop_w * p.channels;
-      for (int32_t c = 0; c < p.crop_w; ++c)
-        crop_cubic_pixel_with_taps(src, items[b], p.channels, r, c, tx[c], ty,
-                                   row + c * p.channels);
-    }
+  for_each_batch_row(p.batch, p.crop_h, kRowGrain, [&](int32_t b, int32_t r, int64_t i) {
+    const crop_math::CubicTap ty = crop_row_tap(items[b], r);
+    const crop_math::CubicTap* tx = columns.data() + static_cast<size_t>(b) * p.crop_w;
+    uint8_t* row = out + i * p.crop_w * p.channels;
+    for (int32_t c = 0; c < p.crop_w; ++c)
+      crop_cubic_pixel_with_taps(src, items[b], p.channels, r, c, tx[c], ty, row + c * p.channels);
   });
 }
 

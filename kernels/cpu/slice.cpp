@@ -11,6 +11,7 @@
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/error.h"
+#include "kernels/static_dispatch.h"
 
 namespace p3d::cpu {
 namespace {
@@ -66,47 +67,29 @@ void slice(ThreadPool& pool, const SliceParams& p, const void* x, void* y) {
   for (int d = 0; d < last; ++d) rows *= p.out_dims[d];
   const int64_t block_bytes = block * es;
 
-  pool.parallel_for(rows, std::max<int64_t>(1, kGrainBytes / row_bytes),
-                    [&](int64_t begin, int64_t end, int) {
-                      for (int64_t r = begin; r < end; ++r) {
-                        int64_t rest = r;
-                        int64_t offset = p.begin[last] * in_strides[last];
-                        for (int d = last - 1; d >= 0; --d) {
-                          const int64_t i = rest % p.out_dims[d];
-                          rest /= p.out_dims[d];
-                          offset += (p.begin[d] + i * p.step[d]) * in_strides[d];
-                        }
-                        const uint8_t* s = src + offset * es;
-                        uint8_t* o = dst + r * row_bytes;
-                        if (p.step[last] == 1) {
-                          std::memcpy(o, s, static_cast<size_t>(row_bytes));
-                        } else {
-                          switch (block_bytes) {
-                            case 1:
-                              gather<1>(s, run_step * es, o, n, 1);
-                              break;
-                            case 2:
-                              gather<2>(s, run_step * es, o, n, 2);
-                              break;
-                            case 4:
-                              gather<4>(s, run_step * es, o, n, 4);
-                              break;
-                            case 8:
-                              gather<8>(s, run_step * es, o, n, 8);
-                              break;
-                            case 12:
-                              gather<12>(s, run_step * es, o, n, 12);
-                              break;
-                            case 16:
-                              gather<16>(s, run_step * es, o, n, 16);
-                              break;
-                            default:
-                              gather<0>(s, run_step * es, o, n, block_bytes);
-                              break;
-                          }
-                        }
-                      }
-                    });
+  pool.parallel_for(
+      rows, std::max<int64_t>(1, kGrainBytes / row_bytes), [&](int64_t begin, int64_t end, int) {
+        for (int64_t r = begin; r < end; ++r) {
+          int64_t rest = r;
+          int64_t offset = p.begin[last] * in_strides[last];
+          for (int d = last - 1; d >= 0; --d) {
+            const int64_t i = rest % p.out_dims[d];
+            rest /= p.out_dims[d];
+            offset += (p.begin[d] + i * p.step[d]) * in_strides[d];
+          }
+          const uint8_t* s = src + offset * es;
+          uint8_t* o = dst + r * row_bytes;
+          if (p.step[last] == 1) {
+            std::memcpy(o, s, static_cast<size_t>(row_bytes));
+          } else {
+            // A fixed-size copy for the common block sizes, else any size.
+            const bool fixed = with_constant<int64_t, 1, 2, 4, 8, 12, 16>(
+                block_bytes,
+                [&](auto bytes) { gather<decltype(bytes)::value>(s, run_step * es, o, n, bytes); });
+            if (!fixed) gather<0>(s, run_step * es, o, n, block_bytes);
+          }
+        }
+      });
 }
 
 }  // namespace p3d::cpu

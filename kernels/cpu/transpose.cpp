@@ -19,6 +19,7 @@
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/error.h"
+#include "kernels/static_dispatch.h"
 #include "kernels/transpose_params.h"
 
 namespace p3d::cpu {
@@ -294,18 +295,11 @@ void transpose(ThreadPool& pool, const TransposeParams& p, const void* x, void* 
     });
     return;
   }
-  switch (m.element_size) {
-    case 1:
-      return transpose_tiled<1>(pool, m, src, dst);
-    case 2:
-      return transpose_tiled<2>(pool, m, src, dst);
-    case 4:
-      return transpose_tiled<4>(pool, m, src, dst);
-    case 8:
-      return transpose_tiled<8>(pool, m, src, dst);
-    default:
-      return transpose_tiled<0>(pool, m, src, dst);
-  }
+  // Elements of 1, 2, 4 or 8 bytes move as one word each; other sizes as bytes.
+  const bool word = with_constant<int64_t, 1, 2, 4, 8>(m.element_size, [&](auto bytes) {
+    transpose_tiled<decltype(bytes)::value>(pool, m, src, dst);
+  });
+  if (!word) transpose_tiled<0>(pool, m, src, dst);
 }
 
 }  // namespace p3d::cpu

@@ -31,6 +31,14 @@ inline float float_of(uint32_t u) {
   return f;
 }
 
+// c[0] x^(N-1) + c[1] x^(N-2) + ... + c[N-1] by Horner's rule: p = p * x + c[i] in turn.
+template <size_t N>
+inline float horner(float x, const float (&c)[N]) {
+  float p = c[0];
+  for (size_t i = 1; i < N; ++i) p = p * x + c[i];
+  return p;
+}
+
 // e^x without branches, so loops calling it vectorise. Range reduction x = n ln2 + r with
 // |r| <= ln2/2 (ln2 split in a 9-bit head, exact in n * head, and a tail), a degree-7
 // Taylor polynomial for e^r (truncation < 0.1 ulp), then a scale by 2^n in two halves so
@@ -40,14 +48,8 @@ inline float exp_approx(float x) {
   const float n = (xc * 1.44269504089f + 12582912.f) - 12582912.f;  // round(x / ln2)
   float r = xc - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
-  float p = 1.f / 5040.f;
-  p = p * r + 1.f / 720.f;
-  p = p * r + 1.f / 120.f;
-  p = p * r + 1.f / 24.f;
-  p = p * r + 1.f / 6.f;
-  p = p * r + 0.5f;
-  p = p * r + 1.f;
-  p = p * r + 1.f;
+  const float p =
+      horner(r, {1.f / 5040.f, 1.f / 720.f, 1.f / 120.f, 1.f / 24.f, 1.f / 6.f, 0.5f, 1.f, 1.f});
   const int32_t ni = static_cast<int32_t>(n);  // in [-150, 129]
   const int32_t n1 = ni / 2;
   const int32_t n2 = ni - n1;
@@ -60,17 +62,9 @@ inline float exp_approx(float x) {
 // e^x - 1 with full relative accuracy near 0: a degree-10 Taylor polynomial for
 // |x| < ln2 (truncation < 1e-9 relative), e^x - 1 outside, where no cancellation is left.
 inline float expm1_approx(float x) {
-  float p = 1.f / 39916800.f;
-  p = p * x + 1.f / 3628800.f;
-  p = p * x + 1.f / 362880.f;
-  p = p * x + 1.f / 40320.f;
-  p = p * x + 1.f / 5040.f;
-  p = p * x + 1.f / 720.f;
-  p = p * x + 1.f / 120.f;
-  p = p * x + 1.f / 24.f;
-  p = p * x + 1.f / 6.f;
-  p = p * x + 0.5f;
-  p = p * x + 1.f;
+  const float p =
+      horner(x, {1.f / 39916800.f, 1.f / 3628800.f, 1.f / 362880.f, 1.f / 40320.f, 1.f / 5040.f,
+                 1.f / 720.f, 1.f / 120.f, 1.f / 24.f, 1.f / 6.f, 0.5f, 1.f});
   const float small = p * x;
   const float large = exp_approx(x) - 1.f;
   return std::fabs(x) < 0.693147f ? small : large;

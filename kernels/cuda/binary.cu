@@ -6,6 +6,7 @@
 // instantiated per rank - spends almost nothing on index arithmetic.
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/static_dispatch.h"
 
 namespace p3d::cuda {
 namespace {
@@ -85,27 +86,10 @@ void binary(const BinaryParams& p, const float* a, const float* b, float* y, cud
   for (int d = 0; d < p.rank; ++d) count *= p.out_dims[d];
   if (count <= 0) return;
   const BinaryShape s = simplify(p);
-  switch (s.rank) {
-    case 1:
-      launch_binary<1>(s, count, p.op, a, b, y, stream);
-      return;
-    case 2:
-      launch_binary<2>(s, count, p.op, a, b, y, stream);
-      return;
-    case 3:
-      launch_binary<3>(s, count, p.op, a, b, y, stream);
-      return;
-    case 4:
-      launch_binary<4>(s, count, p.op, a, b, y, stream);
-      return;
-    case 5:
-      launch_binary<5>(s, count, p.op, a, b, y, stream);
-      return;
-    case 6:
-      launch_binary<6>(s, count, p.op, a, b, y, stream);
-      return;
-  }
-  P3D_THROW("binary: simplified rank ", s.rank, " out of range");
+  const bool known = with_constant<int, 1, 2, 3, 4, 5, 6>(s.rank, [&](auto rank) {
+    launch_binary<decltype(rank)::value>(s, count, p.op, a, b, y, stream);
+  });
+  if (!known) P3D_THROW("binary: simplified rank ", s.rank, " out of range");
 }
 
 }  // namespace p3d::cuda

@@ -11,6 +11,7 @@
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/half.h"
+#include "kernels/static_dispatch.h"
 
 namespace p3d::cuda {
 namespace {
@@ -84,23 +85,11 @@ void launch_cast(int64_t count, const void* x, void* y, cudaStream_t stream) {
   P3D_CUDA_CHECK_LAUNCH();
 }
 
-template <ScalarType kFrom>
-void cast_from(const CastParams& p, const void* x, void* y, cudaStream_t stream) {
-  switch (p.to) {
-    case ScalarType::F32:
-      launch_cast<kFrom, ScalarType::F32>(p.count, x, y, stream);
-      return;
-    case ScalarType::F16:
-      launch_cast<kFrom, ScalarType::F16>(p.count, x, y, stream);
-      return;
-    case ScalarType::I32:
-      launch_cast<kFrom, ScalarType::I32>(p.count, x, y, stream);
-      return;
-    case ScalarType::U8:
-      launch_cast<kFrom, ScalarType::U8>(p.count, x, y, stream);
-      return;
-  }
-  P3D_THROW("cast: unknown target type ", static_cast<int>(p.to));
+// Calls f with the compile-time ScalarType equal to t; false when t is no ScalarType.
+template <typename F>
+bool with_scalar_type(ScalarType t, F&& f) {
+  return with_constant<ScalarType, ScalarType::F32, ScalarType::F16, ScalarType::I32,
+                       ScalarType::U8>(t, f);
 }
 
 }  // namespace
@@ -108,21 +97,13 @@ void cast_from(const CastParams& p, const void* x, void* y, cudaStream_t stream)
 void cast(const CastParams& p, const void* x, void* y, cudaStream_t stream) {
   check_cast_params(p);
   if (p.count <= 0) return;
-  switch (p.from) {
-    case ScalarType::F32:
-      cast_from<ScalarType::F32>(p, x, y, stream);
-      return;
-    case ScalarType::F16:
-      cast_from<ScalarType::F16>(p, x, y, stream);
-      return;
-    case ScalarType::I32:
-      cast_from<ScalarType::I32>(p, x, y, stream);
-      return;
-    case ScalarType::U8:
-      cast_from<ScalarType::U8>(p, x, y, stream);
-      return;
-  }
-  P3D_THROW("cast: unknown source type ", static_cast<int>(p.from));
+  const bool known_source = with_scalar_type(p.from, [&](auto from) {
+    const bool known_target = with_scalar_type(p.to, [&](auto to) {
+      launch_cast<decltype(from)::value, decltype(to)::value>(p.count, x, y, stream);
+    });
+    if (!known_target) P3D_THROW("cast: unknown target type ", static_cast<int>(p.to));
+  });
+  if (!known_source) P3D_THROW("cast: unknown source type ", static_cast<int>(p.from));
 }
 
 }  // namespace p3d::cuda

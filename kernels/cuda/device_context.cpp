@@ -71,14 +71,49 @@ cudnnHandle_t DeviceContext::cudnn() {
   return cudnn_->get();
 }
 
+void DeviceContext::upload(void* device_dst, const void* host_src, size_t bytes) {
+  if (bytes == 0) return;
+  P3D_CUDA_CHECK(
+      cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, stream_.get()));
+  bytes_uploaded_ += bytes;
+}
+
+void DeviceContext::download(void* host_dst, const void* device_src, size_t bytes) {
+  if (bytes == 0) return;
+  P3D_CUDA_CHECK(
+      cudaMemcpyAsync(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, stream_.get()));
+  bytes_downloaded_ += bytes;
+}
+
+namespace {
+
+// The contexts someone holds, by device (weak: the last holder's release destroys one).
+struct HeldContexts {
+  std::mutex mutex;
+  std::map<int, std::weak_ptr<DeviceContext>> by_device;
+};
+
+HeldContexts& held_contexts() {
+  static HeldContexts held;
+  return held;
+}
+
+}  // namespace
+
 std::shared_ptr<DeviceContext> acquire_device_context(int device) {
-  static std::mutex mutex;
-  static std::map<int, std::weak_ptr<DeviceContext>> held;
-  const std::lock_guard<std::mutex> lock(mutex);
-  if (std::shared_ptr<DeviceContext> existing = held[device].lock()) return existing;
+  HeldContexts& held = held_contexts();
+  const std::lock_guard<std::mutex> lock(held.mutex);
+  if (std::shared_ptr<DeviceContext> existing = held.by_device[device].lock()) return existing;
   auto context = std::make_shared<DeviceContext>(device);
-  held[device] = context;
+  held.by_device[device] = context;
   return context;
+}
+
+std::shared_ptr<DeviceContext> held_device_context(int device) {
+  HeldContexts& held = held_contexts();
+  const std::lock_guard<std::mutex> lock(held.mutex);
+  const auto it = held.by_device.find(device);
+  return it == held.by_device.end() ? nullptr : it->second.lock();
 }
 
 }  // namespace p3d::cuda

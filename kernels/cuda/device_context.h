@@ -1,9 +1,15 @@
 // One device context per GPU, shared by the engine's CUDA backend and the pipeline's CUDA
-// units (alignment, 3DMM, head crop, rendering): one non-blocking stream, one cuBLAS and one
-// cuDNN handle (created on first use, then kept), and one set of reusable scratch buffers
-// (kernels/reusable_buffers.h) that grow on first use and are reused after. So engine and
-// pipeline follow the same rule: after the first call at the largest size, no call creates
-// a stream or handle and none allocates; allocations() lets tests check that.
+// units (alignment, 3DMM, head crop, rendering, masks, triangulation, back-projection,
+// stitching, previews): one non-blocking stream, one cuBLAS and one cuDNN handle (created on
+// first use, then kept), and one set of reusable scratch buffers (kernels/reusable_buffers.h)
+// that grow on first use and are reused after. So engine and pipeline follow the same rule:
+// after the first call at the largest size, no call creates a stream or handle and none
+// allocates; allocations() lets tests check that.
+//
+// The pipeline units issue their host<->device copies through upload() / download(), which
+// count the bytes; the stages read the totals around each step to report what it moves over
+// the bus (pipeline/host_transfers.h). Not counted: the engine's own copies (network inputs
+// and outputs, which the stages add themselves).
 //
 // acquire_device_context(i) returns the context of device i that someone in the process
 // already holds, or a new one: the Reconstructor holds it for its lifetime, so its backend
@@ -17,6 +23,7 @@
 #include <cudnn.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -71,6 +78,15 @@ class DeviceContext {
   size_t stream_and_handle_creations() const { return 1 + handle_creations_; }
   size_t scratch_bytes() const { return buffers_.bytes_held(); }
 
+  // Queues a host-to-device / device-to-host copy of `bytes` on stream() (nothing for 0
+  // bytes) and counts it. `host` must stay valid (and, for download, unread) until the
+  // stream is synchronised.
+  void upload(void* device_dst, const void* host_src, size_t bytes);
+  void download(void* host_dst, const void* device_src, size_t bytes);
+  // Bytes queued through upload() / download() since the context was made.
+  uint64_t bytes_uploaded() const { return bytes_uploaded_; }
+  uint64_t bytes_downloaded() const { return bytes_downloaded_; }
+
  private:
   int device_;
   Stream stream_;
@@ -80,9 +96,14 @@ class DeviceContext {
   std::optional<CublasHandle> cublas_;
   std::optional<CudnnHandle> cudnn_;
   size_t handle_creations_ = 0;
+  uint64_t bytes_uploaded_ = 0;
+  uint64_t bytes_downloaded_ = 0;
 };
 
 // The context of `device` someone holds, else a new one (see the top of this file).
 std::shared_ptr<DeviceContext> acquire_device_context(int device);
+// The context of `device` someone holds, or null: never makes one (for readers such as the
+// transfer report, which must not create a stream just to look).
+std::shared_ptr<DeviceContext> held_device_context(int device);
 
 }  // namespace p3d::cuda

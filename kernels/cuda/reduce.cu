@@ -10,6 +10,7 @@
 
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/static_dispatch.h"
 
 namespace p3d::cuda {
 namespace {
@@ -139,18 +140,9 @@ void launch_reduce(const ReduceParams& p, const float* x, float* y, cudaStream_t
 void reduce(const ReduceParams& p, const float* x, float* y, cudaStream_t stream) {
   check_reduce_params(p);
   if (p.outer <= 0 || p.inner <= 0) return;  // empty output
-  switch (p.kind) {
-    case ReduceKind::Sum:
-      launch_reduce<ReduceKind::Sum>(p, x, y, stream);
-      return;
-    case ReduceKind::Mean:
-      launch_reduce<ReduceKind::Mean>(p, x, y, stream);
-      return;
-    case ReduceKind::Max:
-      launch_reduce<ReduceKind::Max>(p, x, y, stream);
-      return;
-  }
-  P3D_THROW("reduce: unknown ReduceKind ", static_cast<int>(p.kind));
+  const bool known = with_constant<ReduceKind, ReduceKind::Sum, ReduceKind::Mean, ReduceKind::Max>(
+      p.kind, [&](auto kind) { launch_reduce<decltype(kind)::value>(p, x, y, stream); });
+  if (!known) P3D_THROW("reduce: unknown ReduceKind ", static_cast<int>(p.kind));
 }
 
 }  // namespace p3d::cuda

@@ -4,6 +4,7 @@
 // bounds. Also used by the CUDA backend to crop a transposed conv's padded result.
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/static_dispatch.h"
 
 namespace p3d::cuda {
 namespace {
@@ -49,21 +50,10 @@ void slice(const SliceParams& p, const void* x, void* y, cudaStream_t stream) {
   int64_t count = 1;
   for (int d = 0; d < p.rank; ++d) count *= p.out_dims[d];
   if (count == 0) return;
-  switch (p.element_size) {
-    case 1:
-      launch_slice<1>(p, count, x, y, stream);
-      return;
-    case 2:
-      launch_slice<2>(p, count, x, y, stream);
-      return;
-    case 4:
-      launch_slice<4>(p, count, x, y, stream);
-      return;
-    case 8:
-      launch_slice<8>(p, count, x, y, stream);
-      return;
-  }
-  P3D_THROW("slice: unsupported element size ", p.element_size);
+  const bool known = with_constant<int, 1, 2, 4, 8>(p.element_size, [&](auto bytes) {
+    launch_slice<decltype(bytes)::value>(p, count, x, y, stream);
+  });
+  if (!known) P3D_THROW("slice: unsupported element size ", p.element_size);
 }
 
 }  // namespace p3d::cuda

@@ -7,6 +7,7 @@
 //   - anything else -> a gather, one thread per output element.
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/static_dispatch.h"
 #include "kernels/transpose_params.h"
 
 namespace p3d::cuda {
@@ -154,21 +155,10 @@ void transpose(const TransposeParams& p, const void* x, void* y, cudaStream_t st
                                    cudaMemcpyDeviceToDevice, stream));
     return;
   }
-  switch (p.element_size) {
-    case 1:
-      launch_transpose<1>(s, count, x, y, stream);
-      return;
-    case 2:
-      launch_transpose<2>(s, count, x, y, stream);
-      return;
-    case 4:
-      launch_transpose<4>(s, count, x, y, stream);
-      return;
-    case 8:
-      launch_transpose<8>(s, count, x, y, stream);
-      return;
-  }
-  P3D_THROW("transpose: unsupported element size ", p.element_size);
+  const bool known = with_constant<int, 1, 2, 4, 8>(p.element_size, [&](auto bytes) {
+    launch_transpose<decltype(bytes)::value>(s, count, x, y, stream);
+  });
+  if (!known) P3D_THROW("transpose: unsupported element size ", p.element_size);
 }
 
 }  // namespace p3d::cuda

@@ -4,6 +4,7 @@
 // and the last count % 4 elements are done one by one. x and y may be the same buffer.
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/static_dispatch.h"
 
 namespace p3d::cuda {
 namespace {
@@ -52,48 +53,12 @@ void launch_unary(const UnaryParams& p, const float* x, float* y, cudaStream_t s
 void unary(const UnaryParams& p, const float* x, float* y, cudaStream_t stream) {
   check_unary_params(p);
   if (p.count <= 0) return;
-  switch (p.op) {
-    case Unary::Identity:
-      launch_unary<Unary::Identity>(p, x, y, stream);
-      return;
-    case Unary::Relu:
-      launch_unary<Unary::Relu>(p, x, y, stream);
-      return;
-    case Unary::Relu6:
-      launch_unary<Unary::Relu6>(p, x, y, stream);
-      return;
-    case Unary::LeakyRelu:
-      launch_unary<Unary::LeakyRelu>(p, x, y, stream);
-      return;
-    case Unary::Elu:
-      launch_unary<Unary::Elu>(p, x, y, stream);
-      return;
-    case Unary::Sigmoid:
-      launch_unary<Unary::Sigmoid>(p, x, y, stream);
-      return;
-    case Unary::Tanh:
-      launch_unary<Unary::Tanh>(p, x, y, stream);
-      return;
-    case Unary::Square:
-      launch_unary<Unary::Square>(p, x, y, stream);
-      return;
-    case Unary::Sqrt:
-      launch_unary<Unary::Sqrt>(p, x, y, stream);
-      return;
-    case Unary::Rsqrt:
-      launch_unary<Unary::Rsqrt>(p, x, y, stream);
-      return;
-    case Unary::Exp:
-      launch_unary<Unary::Exp>(p, x, y, stream);
-      return;
-    case Unary::Neg:
-      launch_unary<Unary::Neg>(p, x, y, stream);
-      return;
-    case Unary::Abs:
-      launch_unary<Unary::Abs>(p, x, y, stream);
-      return;
-  }
-  P3D_THROW("unary: unknown Unary op ", static_cast<int>(p.op));
+  const bool known =
+      with_constant<Unary, Unary::Identity, Unary::Relu, Unary::Relu6, Unary::LeakyRelu, Unary::Elu,
+                    Unary::Sigmoid, Unary::Tanh, Unary::Square, Unary::Sqrt, Unary::Rsqrt,
+                    Unary::Exp, Unary::Neg, Unary::Abs>(
+          p.op, [&](auto op) { launch_unary<decltype(op)::value>(p, x, y, stream); });
+  if (!known) P3D_THROW("unary: unknown Unary op ", static_cast<int>(p.op));
 }
 
 }  // namespace p3d::cuda

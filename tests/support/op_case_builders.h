@@ -158,6 +158,9 @@ inline ConvSpec conv(int n, int h, int w, int c, int oc, int k) {
   return s;
 }
 OpCase conv2d_case(const ConvSpec& s);
+// The kernel params of the spec'd conv2d (output size from the input, kernel, stride,
+// dilation and padding): for tests that call a conv kernel or its checks directly.
+Conv2dParams conv2d_params(const ConvSpec& s);
 // Spec'd by the (large) output: h, w, oc; c is the input channels; the input size is what
 // the forward conv with this kernel, stride and padding makes of the output.
 OpCase conv_transpose2d_case(const ConvSpec& s);

@@ -73,10 +73,14 @@ Conv2dParams conv_params(const ConvSpec& s, int out_h, int out_w) {
   return p;
 }
 
+Conv2dParams conv2d_params(const ConvSpec& s) {
+  return conv_params(s, out_size(s.h, s.kh, s.sh, s.dh, s.pt, s.pb),
+                     out_size(s.w, s.kw, s.sw, s.dw, s.pl, s.pr));
+}
+
 OpCase conv2d_case(const ConvSpec& s) {
   P3D_CHECK(s.c % s.groups == 0 && s.oc % s.groups == 0, "conv case: groups must divide channels");
-  const Conv2dParams p = conv_params(s, out_size(s.h, s.kh, s.sh, s.dh, s.pt, s.pb),
-                                     out_size(s.w, s.kw, s.sw, s.dw, s.pl, s.pr));
+  const Conv2dParams p = conv2d_params(s);
   P3D_CHECK(p.out_h > 0 && p.out_w > 0, "conv case with an empty output");
   OpCase c;
   c.op = "conv2d";

@@ -1,5 +1,6 @@
 // Builders for the layout ops: concat, pad, transpose, slice, resize.
 #include <sstream>
+#include <utility>
 
 #include "kernels/error.h"
 #include "tests/support/naive_reference.h"
@@ -82,6 +83,24 @@ OpCase pad_case(const Shape& in, const std::vector<int64_t>& before,
   return c;
 }
 
+namespace {
+
+// The part transpose and slice cases share: they move one input x of shape `in` (values
+// that every dtype holds exactly) into an output of `out`, which must match bit for bit.
+OpCase moved_copy_case(const char* op, std::string name, const Shape& in, Shape out, DType dtype) {
+  OpCase c;
+  c.op = op;
+  c.name = std::move(name);
+  c.out_shape = std::move(out);
+  c.out_dtype = dtype;
+  c.inputs.push_back(input("x", in, uniform(-1000, 1000), dtype));
+  c.vs_reference = c.vs_cpu = kExact;
+  c.bytes = byte_count(c);
+  return c;
+}
+
+}  // namespace
+
 // ---- transpose -------------------------------------------------------------------------
 OpCase transpose_case(const Shape& in, const std::vector<int>& perm, DType dtype) {
   TransposeParams p{};
@@ -95,14 +114,10 @@ OpCase transpose_case(const Shape& in, const std::vector<int>& perm, DType dtype
     out[static_cast<size_t>(d)] = in[perm[static_cast<size_t>(d)]];
     perm_name += std::to_string(perm[static_cast<size_t>(d)]);
   }
-  OpCase c;
-  c.op = "transpose";
-  c.name = std::string("transpose ") + dtype_name(dtype) + " " + dims(in) + " perm" + perm_name;
-  c.out_shape = Shape(out);
-  c.out_dtype = dtype;
-  c.inputs.push_back(input("x", in, uniform(-1000, 1000), dtype));
-  c.vs_reference = c.vs_cpu = kExact;
-  c.bytes = byte_count(c);
+  OpCase c = moved_copy_case(
+      "transpose",
+      std::string("transpose ") + dtype_name(dtype) + " " + dims(in) + " perm" + perm_name, in,
+      Shape(out), dtype);
   c.launch = [p](Backend& b, const LaunchArgs& a) { b.transpose(p, a.inputs[0], a.output); };
   c.reference = [p](const std::vector<Tensor>& x, Tensor& y) {
     naive::transpose(p, x[0].raw(), y.raw());
@@ -127,15 +142,11 @@ OpCase slice_case(const Shape& in, const std::vector<int64_t>& begin,
     P3D_CHECK(step[i] != 0 && begin[i] >= 0 && begin[i] < in[d] && last >= 0 && last < in[d],
               "slice case out of range on dim ", d);
   }
-  OpCase c;
-  c.op = "slice";
-  c.name = std::string("slice ") + dtype_name(dtype) + " " + dims(in) + " begin " + dims(begin) +
-           " step " + dims(step) + " out " + dims(out);
-  c.out_shape = Shape(out);
-  c.out_dtype = dtype;
-  c.inputs.push_back(input("x", in, uniform(-1000, 1000), dtype));
-  c.vs_reference = c.vs_cpu = kExact;
-  c.bytes = byte_count(c);
+  OpCase c =
+      moved_copy_case("slice",
+                      std::string("slice ") + dtype_name(dtype) + " " + dims(in) + " begin " +
+                          dims(begin) + " step " + dims(step) + " out " + dims(out),
+                      in, Shape(out), dtype);
   c.launch = [p](Backend& b, const LaunchArgs& a) { b.slice(p, a.inputs[0], a.output); };
   c.reference = [p](const std::vector<Tensor>& x, Tensor& y) {
     naive::slice(p, x[0].raw(), y.raw());

@@ -1,4 +1,5 @@
-// Image helpers the photo tests share (face detection, the bare-photo CLI runs).
+// Image helpers the photo tests share (face detection, alignment, previews, the bare-photo
+// CLI runs): synthetic photos and shrinking one.
 #pragma once
 
 #include <cstddef>
@@ -7,6 +8,27 @@
 #include "pipeline/image_io.h"
 
 namespace p3d::test {
+
+// A width x height RGB photo whose byte (x, y, c) is value(x, y, c), filled in memory order
+// (row by row, pixel by pixel, channel by channel: a stateful `value` sees that order).
+template <typename Value>
+ImageU8 synthetic_rgb(int32_t width, int32_t height, Value value) {
+  ImageU8 img;
+  img.width = width;
+  img.height = height;
+  img.channels = 3;
+  img.pixels.resize(static_cast<size_t>(width) * height * 3);
+  uint8_t* p = img.pixels.data();
+  for (int64_t y = 0; y < height; ++y)
+    for (int64_t x = 0; x < width; ++x)
+      for (int64_t c = 0; c < 3; ++c) *p++ = static_cast<uint8_t>(value(x, y, c));
+  return img;
+}
+
+// A width x height RGB photo of one grey level.
+inline ImageU8 flat_rgb(int32_t width, int32_t height, uint8_t level) {
+  return synthetic_rgb(width, height, [level](int64_t, int64_t, int64_t) { return level; });
+}
 
 // An RGB photo shrunk by an integer factor f with a rounded box average (each output
 // pixel the mean of an f x f block), so a face in it becomes f times smaller.

@@ -43,6 +43,8 @@ import PIL
 from PIL import Image
 from scipy.io import loadmat
 
+from alignment_geometry import POS, img_padding
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.path.join(os.path.dirname(REPO), 'shared')
 PATCH_STEP, PATCH_OFFSET = 16, 8          # sparse sample of the 224 x 224 image: 14 x 14 x 3
@@ -61,37 +63,6 @@ def load_lm3d(bfm_dir, nums):
         lm_idx = np.array([1, 2, 16, 17, 31, 34, 37, 46, 49, 55]) - 1
         lm3d = lm3d[lm_idx, :]
     return lm3d
-
-
-def POS(xp, x):
-    npts = xp.shape[1]
-    A = np.zeros([2 * npts, 8])
-    A[0:2 * npts - 1:2, 0:3] = x.transpose()
-    A[0:2 * npts - 1:2, 3] = 1
-    A[1:2 * npts:2, 4:7] = x.transpose()
-    A[1:2 * npts:2, 7] = 1
-    b = np.reshape(xp.transpose(), [2 * npts, 1])
-    k, _, _, _ = np.linalg.lstsq(A, b, rcond=None)
-    R1 = k[0:3]
-    R2 = k[4:7]
-    sTx = k[3]
-    sTy = k[7]
-    s = (np.linalg.norm(R1) + np.linalg.norm(R2)) / 2
-    t = np.stack([sTx, sTy], axis=0)
-    return t, s
-
-
-def img_padding(img, box):
-    bbox = box.copy()
-    if len(img.shape) != 3:
-        res = np.zeros([3 * img.shape[0], 3 * img.shape[1]])
-    else:
-        res = np.zeros([3 * img.shape[0], 3 * img.shape[1], 3])
-    res[img.shape[0]: img.shape[0] + img.shape[0], img.shape[1]: img.shape[1] + img.shape[1]] = img
-    bbox[0] = bbox[0] + img.shape[1]
-    bbox[1] = bbox[1] + img.shape[0]
-    assert bbox[0] >= 0 and bbox[1] >= 0
-    return res, bbox
 
 
 def crop(img, bbox, size=224):

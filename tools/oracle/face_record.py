@@ -23,6 +23,8 @@ import sys
 import cv2
 import numpy as np
 
+from alignment_geometry import POS, img_padding
+
 # ---- the closed-form model (mirrored in tests/head_crop_test.cpp) ------------------------
 GRID_W, GRID_H = 13, 11          # vertices per row / column
 V = GRID_W * GRID_H              # 143
@@ -135,33 +137,6 @@ def compute_center2d(center3d, coeff, m, focal, penter, displace_flag=True, appl
         center3d = np.einsum('aij,ajk->aik', center3d, rotation)
         center3d = center3d + np.reshape(translation, [np.shape(coeff)[0], 1, 3])
     return projection_layer(center3d, focal=focal, penter=penter), displacement
-
-
-def POS(xp, x):
-    npts = xp.shape[1]
-    A = np.zeros([2 * npts, 8])
-    A[0:2 * npts - 1:2, 0:3] = x.transpose()
-    A[0:2 * npts - 1:2, 3] = 1
-    A[1:2 * npts:2, 4:7] = x.transpose()
-    A[1:2 * npts:2, 7] = 1
-    b = np.reshape(xp.transpose(), [2 * npts, 1])
-    k, _, _, _ = np.linalg.lstsq(A, b, rcond=None)
-    R1, R2 = k[0:3], k[4:7]
-    s = (np.linalg.norm(R1) + np.linalg.norm(R2)) / 2
-    return np.stack([k[3], k[7]], axis=0), s
-
-
-def img_padding(img, box):
-    bbox = list(box)
-    if len(img.shape) != 3:
-        res = np.zeros([3 * img.shape[0], 3 * img.shape[1]])
-    else:
-        res = np.zeros([3 * img.shape[0], 3 * img.shape[1], 3])
-    res[img.shape[0]:2 * img.shape[0], img.shape[1]:2 * img.shape[1]] = img
-    bbox[0] += img.shape[1]
-    bbox[1] += img.shape[0]
-    assert bbox[0] >= 0 and bbox[1] >= 0
-    return res, bbox
 
 
 def align_img(img, lm, t, s, crp_w=256, crp_h=256, interpolation=cv2.INTER_CUBIC):

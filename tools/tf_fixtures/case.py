@@ -31,6 +31,20 @@ class Case:
     network: bool = False  # True: random weights + BN calibration, layer activations only
 
 
+def case_registry(cases):
+    """The `@case(name, description)` decorator of one op family: it appends each decorated
+    builder to `cases` (the family's CASES list) and leaves the builder itself unchanged."""
+
+    def case(name, description):
+        def register(build):
+            cases.append(Case(name=name, build=build, description=description))
+            return build
+
+        return register
+
+    return case
+
+
 def seed_for(name):
     """Stable per-fixture seed: regenerating one fixture never shifts another's data."""
     return (BASE_SEED * 1000003 + zlib.crc32(name.encode())) % (2**32)

@@ -4,17 +4,11 @@ Cast, Fill and Range.
 
 import numpy as np
 
-from case import Built, Case, Inputs, weight
+from case import Built, Case, Inputs, case_registry, weight
 from tf_env import tf
 
 CASES = []
-
-
-def _case(name, description):
-    def register(build):
-        CASES.append(Case(name=name, build=build, description=description))
-        return build
-    return register
+_case = case_registry(CASES)
 
 
 # ---- binary ops with broadcasting ([2,3,4,5] op [3,1,5]) ---------------------------------

@@ -6,17 +6,11 @@ own graph, so a failing test names the attribute.
 
 import numpy as np
 
-from case import Built, Case, Inputs, weight
+from case import Built, Case, Inputs, case_registry, weight
 from tf_env import tf
 
 CASES = []
-
-
-def _case(name, description):
-    def register(build):
-        CASES.append(Case(name=name, build=build, description=description))
-        return build
-    return register
+_case = case_registry(CASES)
 
 
 def _normal(rng, shape, std=1.0):

@@ -3,17 +3,11 @@ computed shapes), ConcatV2, Transpose, and the resize ops in every align_corners
 half_pixel_centers combination TensorFlow allows.
 """
 
-from case import Built, Case, Inputs
+from case import Built, Case, Inputs, case_registry
 from tf_env import tf
 
 CASES = []
-
-
-def _case(name, description):
-    def register(build):
-        CASES.append(Case(name=name, build=build, description=description))
-        return build
-    return register
+_case = case_registry(CASES)
 
 
 def _x(rng, inp, shape, placeholder_shape=None):
