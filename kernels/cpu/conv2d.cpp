@@ -11,7 +11,9 @@
 // 3x3 stride-1 convs with large enough outputs take Winograd's F(2x2, 3x3) instead
 // (conv2d_winograd.h): 16 multiplies per output pair of channels in place of 36.
 // Depthwise convs and groups of very few channels would make tiny GEMMs; they use a direct
-// loop that is vectorised over the channels instead.
+// loop that is vectorised over the channels instead. So do convs with very few output
+// channels (the depth net's one-channel head), as dot products over each output pixel's
+// patch: as a GEMM they would fill one column of each 32-wide filter panel.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -21,6 +23,7 @@
 #include "kernels/cpu/conv2d_winograd.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/vector16.h"
 #include "kernels/error.h"
 
 namespace p3d::cpu {
@@ -30,7 +33,15 @@ enum class ConvPath {
   Pointwise,  // 1x1, stride 1, no padding: GEMM straight on the input
   Im2col,     // general: gather the patch rows, then GEMM
   Direct,     // depthwise or small groups: per-pixel loop vectorised over channels
+  Narrow,     // at most kNarrowMaxOut output channels: per-pixel dot products over the patch
 };
+
+constexpr int32_t kNarrowMaxOut = 4;
+
+bool is_narrow(const Conv2dParams& p) { return p.groups == 1 && p.out_c <= kNarrowMaxOut; }
+
+// Winograd takes its 3x3 convs except the narrow ones (its GEMMs would be one column wide).
+bool uses_winograd(const Conv2dParams& p) { return !is_narrow(p) && winograd_applies(p); }
 
 // Block sizes. The im2col block (rows x kh*kw*in_c/groups floats) is sized to stay in the
 // 1 MiB L2 beside the GEMM's B panels; the pointwise output tile likewise. A block never
@@ -83,6 +94,11 @@ ConvPlan plan_conv(const Conv2dParams& p, int threads) {
 
   if (p.groups > 1 && (icg == 1 || plan.group_out < kMinGemmGroupChannels)) {
     plan.path = ConvPath::Direct;  // parallel over output image rows, no scratch
+    plan.tasks = int64_t{p.batch} * p.out_h;
+    return plan;
+  }
+  if (is_narrow(p)) {
+    plan.path = ConvPath::Narrow;  // likewise
     plan.tasks = int64_t{p.batch} * p.out_h;
     return plan;
   }
@@ -307,6 +323,55 @@ void direct_rows(const ConvJob& job, int64_t r0, int64_t r1) {
   }
 }
 
+// acc (16 lanes) and tail += a[i] * b[i] for i < n: whole vectors into acc, the rest into tail.
+void multiply_add(const float* a, const float* b, int64_t n, V16& acc, float& tail) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    V16 va, vb;
+    std::memcpy(&va, a + i, sizeof va);
+    std::memcpy(&vb, b + i, sizeof vb);
+    acc += va * vb;
+  }
+  for (; i < n; ++i) tail += a[i] * b[i];
+}
+
+// Narrow convs, one output image row at a time: y[o] (bias + residual) += the products of
+// every tap's input channels with filter row (o, ky, kx), then the activation. The
+// filter is packed as [out_c][kh][kw][in_c] so every dot product reads contiguous floats.
+void narrow_rows(const ConvJob& job, int64_t r0, int64_t r1) {
+  const Conv2dParams& p = job.p;
+  const int64_t taps = int64_t{p.kernel_h} * p.kernel_w;
+  for (int64_t r = r0; r < r1; ++r) {  // r = n * out_h + oh
+    const int64_t n = r / p.out_h, oh = r % p.out_h;
+    const float* x_img = job.x + n * p.in_h * p.in_w * p.in_c;
+    float* y_row = job.y + r * p.out_w * p.out_c;
+    const Epilogue e = epilogue_block(job.epilogue, r * p.out_w, 0);
+    epilogue_init(e, p.out_w, p.out_c, y_row, p.out_c);
+    const int64_t ih0 = oh * p.stride_h - p.pad_top;
+    for (int64_t ow = 0; ow < p.out_w; ++ow) {
+      const int64_t iw0 = ow * p.stride_w - p.pad_left;
+      float* y = y_row + ow * p.out_c;
+      for (int64_t o = 0; o < p.out_c; ++o) {
+        V16 acc = {};  // the patch's products in 16 lanes, summed across lanes once
+        float sum = 0.f;
+        for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
+          const int64_t ih = ih0 + ky * p.dilation_h;
+          if (ih < 0 || ih >= p.in_h) continue;
+          for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
+            const int64_t iw = iw0 + kx * p.dilation_w;
+            if (iw < 0 || iw >= p.in_w) continue;
+            const float* w = job.w + ((o * taps) + ky * p.kernel_w + kx) * p.in_c;
+            multiply_add(x_img + (ih * p.in_w + iw) * p.in_c, w, p.in_c, acc, sum);
+          }
+        }
+        for (int lane = 0; lane < 16; ++lane) sum += acc[lane];
+        y[o] += sum;
+      }
+    }
+    epilogue_activate(e, p.out_w, p.out_c, y_row, p.out_c);
+  }
+}
+
 float* aligned_workspace(void* workspace) {
   const auto address = reinterpret_cast<std::uintptr_t>(workspace);
   const std::uintptr_t align = kScratchAlignFloats * sizeof(float);
@@ -317,19 +382,27 @@ float* aligned_workspace(void* workspace) {
 
 size_t conv2d_packed_filter_floats(const Conv2dParams& p) {
   check_conv2d_params(p);
-  if (winograd_applies(p)) return winograd_packed_filter_floats(p);
+  if (uses_winograd(p)) return winograd_packed_filter_floats(p);
   const ConvPlan plan = plan_conv(p, 1);
-  if (plan.path == ConvPath::Direct)
+  if (plan.path == ConvPath::Direct || plan.path == ConvPath::Narrow)
     return static_cast<size_t>(int64_t{p.kernel_h} * p.kernel_w * (p.in_c / p.groups) * p.out_c);
   return static_cast<size_t>(p.groups) * gemm_packed_b_floats(plan.depth, plan.group_out);
 }
 
 void conv2d_pack_filter(const Conv2dParams& p, const float* w_hwio, float* packed) {
   check_conv2d_params(p);
-  if (winograd_applies(p)) return winograd_pack_filter(p, w_hwio, packed);
+  if (uses_winograd(p)) return winograd_pack_filter(p, w_hwio, packed);
   const ConvPlan plan = plan_conv(p, 1);
   if (plan.path == ConvPath::Direct) {  // the direct loops read HWIO as it is
     std::memcpy(packed, w_hwio, sizeof(float) * conv2d_packed_filter_floats(p));
+    return;
+  }
+  if (plan.path == ConvPath::Narrow) {  // HWIO -> [out_c][kh][kw][in_c]
+    const int64_t taps = int64_t{p.kernel_h} * p.kernel_w;
+    for (int64_t t = 0; t < taps; ++t)
+      for (int64_t i = 0; i < p.in_c; ++i)
+        for (int64_t o = 0; o < p.out_c; ++o)
+          packed[(o * taps + t) * p.in_c + i] = w_hwio[(t * p.in_c + i) * p.out_c + o];
     return;
   }
   // HWIO is the row-major [kh*kw*in_c/groups, out_c] matrix; group g owns its columns.
@@ -341,7 +414,7 @@ void conv2d_pack_filter(const Conv2dParams& p, const float* w_hwio, float* packe
 
 size_t conv2d_workspace_bytes(const Conv2dParams& p, int threads) {
   check_conv2d_params(p);
-  if (winograd_applies(p)) return winograd_workspace_bytes(p, threads);
+  if (uses_winograd(p)) return winograd_workspace_bytes(p, threads);
   const ConvPlan plan = plan_conv(p, threads);
   if (plan.slice_floats == 0) return 0;
   // One slice per pool thread, plus slack to align the start.
@@ -355,8 +428,7 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
   P3D_CHECK(x && w_packed && y, "conv2d: null input, filter or output");
   P3D_CHECK(!p.has_bias || bias, "conv2d: has_bias but bias is null");
   P3D_CHECK(!p.has_residual || residual, "conv2d: has_residual but residual is null");
-  if (winograd_applies(p))
-    return winograd_conv2d(pool, p, x, w_packed, bias, residual, y, workspace);
+  if (uses_winograd(p)) return winograd_conv2d(pool, p, x, w_packed, bias, residual, y, workspace);
   const ConvPlan plan = plan_conv(p, pool.size());
   P3D_CHECK(plan.slice_floats == 0 || workspace,
             "conv2d: needs a workspace of conv2d_workspace_bytes() bytes");
@@ -374,6 +446,9 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
   if (plan.path == ConvPath::Direct) {
     pool.parallel_for(plan.tasks, ceil_div(plan.tasks, plan.workers),
                       [&job](int64_t r0, int64_t r1, int) { direct_rows(job, r0, r1); });
+  } else if (plan.path == ConvPath::Narrow) {
+    pool.parallel_for(plan.tasks, ceil_div(plan.tasks, plan.workers),
+                      [&job](int64_t r0, int64_t r1, int) { narrow_rows(job, r0, r1); });
   } else {
     // One body per worker; each pulls tiles until the counter runs out.
     pool.parallel_for(plan.workers, 1,

@@ -40,6 +40,16 @@ void add_conv2d_cases(std::vector<OpCase>& t) {
       conv(2, 21, 23, 8, 12, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)));
   t.push_back(conv2d_case(conv(1, 22, 24, 16, 9, 3)));
   t.push_back(conv2d_case(conv(1, 21, 21, 8, 8, 3).pad(1, 0, 0, 1).activation(Unary::LeakyRelu)));
+  // At most 4 output channels: the CPU's per-pixel dot products (the depth net's head is
+  // 3x3, 32 -> 1 at 256 x 256). 37 input channels leave a 16-lane remainder.
+  t.push_back(conv2d_case(conv(1, 20, 18, 32, 1, 3).pad(1).with_bias()));
+  t.push_back(conv2d_case(conv(2, 11, 13, 37, 3, 3)
+                              .stride(2)
+                              .pad(1)
+                              .with_bias()
+                              .with_residual()
+                              .activation(Unary::Relu)));
+  t.push_back(conv2d_case(conv(1, 9, 9, 17, 2, 3).dilation(2).pad(2).activation(Unary::Sigmoid)));
   // Kernel 5 and 7, non-square kernels.
   t.push_back(conv2d_case(conv(2, 11, 9, 6, 5, 5).pad(2).with_bias()));
   t.push_back(conv2d_case(conv(1, 12, 12, 4, 6, 5).stride(2).same()));
