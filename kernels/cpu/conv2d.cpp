@@ -302,25 +302,33 @@ void grouped_pixel(const Conv2dParams& p, const float* x_img, const float* w, in
   }
 }
 
-// Depthwise and small-group convs, one output image row at a time: start from
-// bias + residual, add the taps pixel by pixel, then the activation.
-void direct_rows(const ConvJob& job, int64_t r0, int64_t r1) {
+// Output image rows [r0, r1) (r = n * out_h + oh) of the per-pixel paths: each row starts
+// from bias + residual, pixel(x_img, oh, ow, y) adds the taps of one output pixel, and the
+// activation follows while the row is in cache.
+template <typename PixelFn>
+void each_output_row(const ConvJob& job, int64_t r0, int64_t r1, PixelFn&& pixel) {
   const Conv2dParams& p = job.p;
-  const bool depthwise = p.in_c == p.groups && p.out_c == p.groups;
-  for (int64_t r = r0; r < r1; ++r) {  // r = n * out_h + oh
+  for (int64_t r = r0; r < r1; ++r) {
     const int64_t n = r / p.out_h, oh = r % p.out_h;
     const float* x_img = job.x + n * p.in_h * p.in_w * p.in_c;
     float* y_row = job.y + r * p.out_w * p.out_c;
     const Epilogue e = epilogue_block(job.epilogue, r * p.out_w, 0);
     epilogue_init(e, p.out_w, p.out_c, y_row, p.out_c);
-    for (int64_t ow = 0; ow < p.out_w; ++ow) {
-      if (depthwise)
-        depthwise_pixel(p, x_img, job.w, oh, ow, y_row + ow * p.out_c);
-      else
-        grouped_pixel(p, x_img, job.w, oh, ow, y_row + ow * p.out_c);
-    }
+    for (int64_t ow = 0; ow < p.out_w; ++ow) pixel(x_img, oh, ow, y_row + ow * p.out_c);
     epilogue_activate(e, p.out_w, p.out_c, y_row, p.out_c);
   }
+}
+
+// Depthwise and small-group convs.
+void direct_rows(const ConvJob& job, int64_t r0, int64_t r1) {
+  const Conv2dParams& p = job.p;
+  const bool depthwise = p.in_c == p.groups && p.out_c == p.groups;
+  each_output_row(job, r0, r1, [&](const float* x_img, int64_t oh, int64_t ow, float* y) {
+    if (depthwise)
+      depthwise_pixel(p, x_img, job.w, oh, ow, y);
+    else
+      grouped_pixel(p, x_img, job.w, oh, ow, y);
+  });
 }
 
 // acc (16 lanes) and tail += a[i] * b[i] for i < n: whole vectors into acc, the rest into tail.
@@ -335,41 +343,35 @@ void multiply_add(const float* a, const float* b, int64_t n, V16& acc, float& ta
   for (; i < n; ++i) tail += a[i] * b[i];
 }
 
-// Narrow convs, one output image row at a time: y[o] (bias + residual) += the products of
-// every tap's input channels with filter row (o, ky, kx), then the activation. The
-// filter is packed as [out_c][kh][kw][in_c] so every dot product reads contiguous floats.
-void narrow_rows(const ConvJob& job, int64_t r0, int64_t r1) {
-  const Conv2dParams& p = job.p;
+// One output pixel of a narrow conv: y[o] += the products of every tap's input channels
+// with filter row (o, ky, kx). The filter is packed as [out_c][kh][kw][in_c] so every
+// product reads contiguous floats.
+void narrow_pixel(const Conv2dParams& p, const float* x_img, const float* w, int64_t oh, int64_t ow,
+                  float* y) {
   const int64_t taps = int64_t{p.kernel_h} * p.kernel_w;
-  for (int64_t r = r0; r < r1; ++r) {  // r = n * out_h + oh
-    const int64_t n = r / p.out_h, oh = r % p.out_h;
-    const float* x_img = job.x + n * p.in_h * p.in_w * p.in_c;
-    float* y_row = job.y + r * p.out_w * p.out_c;
-    const Epilogue e = epilogue_block(job.epilogue, r * p.out_w, 0);
-    epilogue_init(e, p.out_w, p.out_c, y_row, p.out_c);
-    const int64_t ih0 = oh * p.stride_h - p.pad_top;
-    for (int64_t ow = 0; ow < p.out_w; ++ow) {
-      const int64_t iw0 = ow * p.stride_w - p.pad_left;
-      float* y = y_row + ow * p.out_c;
-      for (int64_t o = 0; o < p.out_c; ++o) {
-        V16 acc = {};  // the patch's products in 16 lanes, summed across lanes once
-        float sum = 0.f;
-        for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-          const int64_t ih = ih0 + ky * p.dilation_h;
-          if (ih < 0 || ih >= p.in_h) continue;
-          for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
-            const int64_t iw = iw0 + kx * p.dilation_w;
-            if (iw < 0 || iw >= p.in_w) continue;
-            const float* w = job.w + ((o * taps) + ky * p.kernel_w + kx) * p.in_c;
-            multiply_add(x_img + (ih * p.in_w + iw) * p.in_c, w, p.in_c, acc, sum);
-          }
-        }
-        for (int lane = 0; lane < 16; ++lane) sum += acc[lane];
-        y[o] += sum;
+  const int64_t ih0 = oh * p.stride_h - p.pad_top, iw0 = ow * p.stride_w - p.pad_left;
+  for (int64_t o = 0; o < p.out_c; ++o) {
+    V16 acc = {};  // the patch's products in 16 lanes, summed across lanes once
+    float sum = 0.f;
+    for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
+      const int64_t ih = ih0 + ky * p.dilation_h;
+      if (ih < 0 || ih >= p.in_h) continue;
+      for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
+        const int64_t iw = iw0 + kx * p.dilation_w;
+        if (iw < 0 || iw >= p.in_w) continue;
+        multiply_add(x_img + (ih * p.in_w + iw) * p.in_c,
+                     w + (o * taps + ky * p.kernel_w + kx) * p.in_c, p.in_c, acc, sum);
       }
     }
-    epilogue_activate(e, p.out_w, p.out_c, y_row, p.out_c);
+    for (int lane = 0; lane < 16; ++lane) sum += acc[lane];
+    y[o] += sum;
   }
+}
+
+void narrow_rows(const ConvJob& job, int64_t r0, int64_t r1) {
+  each_output_row(job, r0, r1, [&](const float* x_img, int64_t oh, int64_t ow, float* y) {
+    narrow_pixel(job.p, x_img, job.w, oh, ow, y);
+  });
 }
 
 float* aligned_workspace(void* workspace) {
