@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # portrait3d vs ONNX Runtime on the CPU, same frozen graph, same input, same thread count:
-# for each full-size network in build-fixtures/tf/ (tools/make_tf_fixtures.sh --full), runs
+# for each full-size network in build-fixtures/tf/ (tools/make_tf_fixtures.sh --only rnet_full
+# --only depth_net_full: --full would also rewrite the committed fixtures), runs
 # `portrait3d infer --repeat N` and tools/ort_compare/ort_compare.py --repeat N in turn,
 # ROUNDS times, and prints each side's in-process median per round, the ratio
 # portrait3d / ONNX Runtime per round (below 1: portrait3d is faster), the median of those
@@ -44,7 +45,7 @@ echo "load: $(uptime | sed 's/.*load average/load average/')"
 for net in "${nets[@]}"; do
   dir="build-fixtures/tf/$net"
   [ -d "$net" ] && dir="$net" && net="$(basename "$net")"
-  [ -f "$dir/graph.pb" ] || { echo "compare: $dir/graph.pb absent (tools/make_tf_fixtures.sh --full)" >&2; exit 1; }
+  [ -f "$dir/graph.pb" ] || { echo "compare: $dir/graph.pb absent (tools/make_tf_fixtures.sh --only rnet_full --only depth_net_full)" >&2; exit 1; }
   read -r input output < <("$python" -c 'import json, sys; m = json.load(open(sys.argv[1]))
 print(m["inputs"][0]["tensor"].split(":")[0], m["outputs"][0]["tensor"].split(":")[0])' "$dir/meta.json")
   onnx="$out/$net.onnx"
