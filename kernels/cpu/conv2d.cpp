@@ -244,6 +244,23 @@ void gemm_tiles(const ConvJob& job, int thread) {
   }
 }
 
+// Calls tap(t, pixel) for every tap t = ky * kernel_w + kx of output pixel (oh, ow) that
+// falls inside the image, with pixel = ih * in_w + iw its input pixel: padding taps, which
+// would only add zeros, are skipped. The per-pixel paths below all walk a patch this way.
+template <typename TapFn>
+void each_inside_tap(const Conv2dParams& p, int64_t oh, int64_t ow, TapFn&& tap) {
+  const int64_t ih0 = oh * p.stride_h - p.pad_top, iw0 = ow * p.stride_w - p.pad_left;
+  for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
+    const int64_t ih = ih0 + ky * p.dilation_h;
+    if (ih < 0 || ih >= p.in_h) continue;
+    for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
+      const int64_t iw = iw0 + kx * p.dilation_w;
+      if (iw < 0 || iw >= p.in_w) continue;
+      tap(ky * p.kernel_w + kx, ih * p.in_w + iw);
+    }
+  }
+}
+
 // Channels a depthwise output pixel accumulates at once (4 AVX-512 registers' worth).
 constexpr int64_t kDepthwiseBlock = 64;
 
@@ -253,26 +270,19 @@ constexpr int64_t kDepthwiseBlock = 64;
 void depthwise_pixel(const Conv2dParams& p, const float* x_img, const float* w, int64_t oh,
                      int64_t ow, float* y) {
   const int64_t channels = p.out_c;
-  const int64_t ih0 = oh * p.stride_h - p.pad_top, iw0 = ow * p.stride_w - p.pad_left;
   for (int64_t c0 = 0; c0 < channels; c0 += kDepthwiseBlock) {
     const int64_t cb = std::min(kDepthwiseBlock, channels - c0);
     float acc[kDepthwiseBlock];
     for (int64_t c = 0; c < cb; ++c) acc[c] = y[c0 + c];
-    for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-      const int64_t ih = ih0 + ky * p.dilation_h;
-      if (ih < 0 || ih >= p.in_h) continue;
-      for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
-        const int64_t iw = iw0 + kx * p.dilation_w;
-        if (iw < 0 || iw >= p.in_w) continue;
-        const float* __restrict xp = x_img + (ih * p.in_w + iw) * channels + c0;
-        const float* __restrict wp = w + (ky * p.kernel_w + kx) * channels + c0;
-        if (cb == kDepthwiseBlock) {  // constant trip count: unrolled, acc stays in registers
-          for (int64_t c = 0; c < kDepthwiseBlock; ++c) acc[c] += xp[c] * wp[c];
-        } else {
-          for (int64_t c = 0; c < cb; ++c) acc[c] += xp[c] * wp[c];
-        }
+    each_inside_tap(p, oh, ow, [&](int64_t tap, int64_t pixel) {
+      const float* __restrict xp = x_img + pixel * channels + c0;
+      const float* __restrict wp = w + tap * channels + c0;
+      if (cb == kDepthwiseBlock) {  // constant trip count: unrolled, acc stays in registers
+        for (int64_t c = 0; c < kDepthwiseBlock; ++c) acc[c] += xp[c] * wp[c];
+      } else {
+        for (int64_t c = 0; c < cb; ++c) acc[c] += xp[c] * wp[c];
       }
-    }
+    });
     for (int64_t c = 0; c < cb; ++c) y[c0 + c] = acc[c];
   }
 }
@@ -282,24 +292,17 @@ void depthwise_pixel(const Conv2dParams& p, const float* x_img, const float* w, 
 void grouped_pixel(const Conv2dParams& p, const float* x_img, const float* w, int64_t oh,
                    int64_t ow, float* __restrict y) {
   const int64_t icg = p.in_c / p.groups, ocg = p.out_c / p.groups;
-  const int64_t ih0 = oh * p.stride_h - p.pad_top, iw0 = ow * p.stride_w - p.pad_left;
-  for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-    const int64_t ih = ih0 + ky * p.dilation_h;
-    if (ih < 0 || ih >= p.in_h) continue;
-    for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
-      const int64_t iw = iw0 + kx * p.dilation_w;
-      if (iw < 0 || iw >= p.in_w) continue;
-      const float* xp = x_img + (ih * p.in_w + iw) * p.in_c;
-      const float* w_tap = w + (ky * p.kernel_w + kx) * icg * p.out_c;
-      for (int64_t g = 0; g < p.groups; ++g)
-        for (int64_t i = 0; i < icg; ++i) {
-          const float xv = xp[g * icg + i];
-          const float* __restrict wr = w_tap + i * p.out_c + g * ocg;
-          float* __restrict yg = y + g * ocg;
-          for (int64_t o = 0; o < ocg; ++o) yg[o] += xv * wr[o];
-        }
-    }
-  }
+  each_inside_tap(p, oh, ow, [&](int64_t tap, int64_t pixel) {
+    const float* xp = x_img + pixel * p.in_c;
+    const float* w_tap = w + tap * icg * p.out_c;
+    for (int64_t g = 0; g < p.groups; ++g)
+      for (int64_t i = 0; i < icg; ++i) {
+        const float xv = xp[g * icg + i];
+        const float* __restrict wr = w_tap + i * p.out_c + g * ocg;
+        float* __restrict yg = y + g * ocg;
+        for (int64_t o = 0; o < ocg; ++o) yg[o] += xv * wr[o];
+      }
+  });
 }
 
 // Output image rows [r0, r1) (r = n * out_h + oh) of the per-pixel paths: each row starts
@@ -349,20 +352,12 @@ void multiply_add(const float* a, const float* b, int64_t n, V16& acc, float& ta
 void narrow_pixel(const Conv2dParams& p, const float* x_img, const float* w, int64_t oh, int64_t ow,
                   float* y) {
   const int64_t taps = int64_t{p.kernel_h} * p.kernel_w;
-  const int64_t ih0 = oh * p.stride_h - p.pad_top, iw0 = ow * p.stride_w - p.pad_left;
   for (int64_t o = 0; o < p.out_c; ++o) {
     V16 acc = {};  // the patch's products in 16 lanes, summed across lanes once
     float sum = 0.f;
-    for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-      const int64_t ih = ih0 + ky * p.dilation_h;
-      if (ih < 0 || ih >= p.in_h) continue;
-      for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
-        const int64_t iw = iw0 + kx * p.dilation_w;
-        if (iw < 0 || iw >= p.in_w) continue;
-        multiply_add(x_img + (ih * p.in_w + iw) * p.in_c,
-                     w + (o * taps + ky * p.kernel_w + kx) * p.in_c, p.in_c, acc, sum);
-      }
-    }
+    each_inside_tap(p, oh, ow, [&](int64_t tap, int64_t pixel) {
+      multiply_add(x_img + pixel * p.in_c, w + (o * taps + tap) * p.in_c, p.in_c, acc, sum);
+    });
     for (int lane = 0; lane < 16; ++lane) sum += acc[lane];
     y[o] += sum;
   }
