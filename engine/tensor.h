@@ -15,11 +15,18 @@ namespace p3d {
 
 enum class DeviceKind : int32_t { CPU, CUDA };
 
+// A device: its kind and, for CUDA, which GPU. A bare kind converts to device 0 of that kind,
+// so `DeviceKind::CUDA` can be passed where one GPU is all there is.
 struct Device {
   DeviceKind kind = DeviceKind::CPU;
   int index = 0;
+  Device(DeviceKind device_kind = DeviceKind::CPU, int device_index = 0)  // NOLINT: implicit
+      : kind(device_kind), index(device_index) {}
   bool operator==(const Device& o) const { return kind == o.kind && index == o.index; }
   bool operator!=(const Device& o) const { return !(*this == o); }
+  // Comparing with a bare kind would also compare the index with 0: compare `.kind` instead.
+  bool operator==(DeviceKind) const = delete;
+  bool operator!=(DeviceKind) const = delete;
   std::string str() const {
     return kind == DeviceKind::CPU ? "cpu" : "cuda:" + std::to_string(index);
   }

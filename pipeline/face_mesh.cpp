@@ -12,7 +12,7 @@ constexpr size_t kPlane = static_cast<size_t>(kCrop) * kCrop;
 
 }  // namespace
 
-FaceOnlyResult build_face_only(const Step1Record& r, DeviceKind device) {
+FaceOnlyResult build_face_only(const Step1Record& r, Device device) {
   const int32_t v = r.vertex_count;
   P3D_CHECK(v > 0 && r.face_shape.size() == static_cast<size_t>(v) * 3 &&
                 r.face_projection.size() == static_cast<size_t>(v) * 2,

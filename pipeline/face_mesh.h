@@ -25,6 +25,6 @@ struct FaceOnlyResult {
 
 // Throws p3d::Error when the record lacks its crop, vertices, projection, triangles or face
 // render, or when the face does not appear in the crop (its render is empty).
-FaceOnlyResult build_face_only(const Step1Record& record, DeviceKind device = DeviceKind::CPU);
+FaceOnlyResult build_face_only(const Step1Record& record, Device device = DeviceKind::CPU);
 
 }  // namespace p3d

@@ -100,7 +100,7 @@ std::vector<Step1Record> FaceStage::run(const std::vector<FacePortrait>& portrai
   render.cameras = render_cams.data();
   render.width = kHeadCropSize;
   render.height = kHeadCropSize;
-  DepthAndMask dm = render_depth_and_mask(render, device_.kind);
+  DepthAndMask dm = render_depth_and_mask(render, device_);
   t.render_ms = ms_since(start);
   t.render_transfers = transfers.take();
 

@@ -1,6 +1,6 @@
 // triangulate_masks: validates the host masks, runs the grid triangulation
-// (kernels/cpu/grid_triangulation.h or, for DeviceKind::CUDA, the count / read-back / emit
-// launches of hair_triangulation_cuda.cpp on the device context of device 0, as
+// (kernels/cpu/grid_triangulation.h or, on a CUDA device, the count / read-back / emit
+// launches of hair_triangulation_cuda.cpp on the device context of the given device, as
 // render_depth_and_mask) and splits the batch's concatenated arrays into one
 // MaskTriangulation per mask.
 #include "pipeline/hair_triangulation.h"
@@ -19,7 +19,7 @@ cpu::GridTriangulation triangulate_grid_cuda(const GridTriangulationParams& p, c
 #endif
 
 std::vector<MaskTriangulation> triangulate_masks(const uint8_t* masks, int32_t batch,
-                                                 int32_t height, int32_t width, DeviceKind device) {
+                                                 int32_t height, int32_t width, Device device) {
   GridTriangulationParams p;
   p.batch = batch;
   p.height = height;
@@ -34,11 +34,11 @@ std::vector<MaskTriangulation> triangulate_masks(const uint8_t* masks, int32_t b
                 "; masks must hold 0 or 1");
 
   cpu::GridTriangulation all;
-  if (device == DeviceKind::CUDA) {
+  if (device.kind == DeviceKind::CUDA) {
     std::string reason;
     if (!cuda_available(&reason)) P3D_THROW("triangulate_masks on CUDA: ", reason);
 #if defined(P3D_WITH_CUDA)
-    all = triangulate_grid_cuda(p, masks, 0);
+    all = triangulate_grid_cuda(p, masks, device.index);
 #endif
   } else {
     all = cpu::triangulate_grid(cpu::ThreadPool::global(), p, masks);

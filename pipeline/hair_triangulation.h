@@ -29,6 +29,6 @@ struct MaskTriangulation {
 // give identical results.
 std::vector<MaskTriangulation> triangulate_masks(const uint8_t* masks, int32_t batch,
                                                  int32_t height, int32_t width,
-                                                 DeviceKind device = DeviceKind::CPU);
+                                                 Device device = DeviceKind::CPU);
 
 }  // namespace p3d

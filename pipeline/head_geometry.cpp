@@ -1,6 +1,6 @@
 // compute_head_geometry (head_geometry.h): checks, then the CPU loops or the CUDA kernels
 // (head_geometry_cuda.cpp: one upload per input, one download per result, on the device
-// context of device 0, as render_depth_and_mask).
+// context of the given device, as render_depth_and_mask).
 #include "pipeline/head_geometry.h"
 
 #include <cmath>
@@ -23,7 +23,7 @@ constexpr int32_t kCropSize = 256;
 
 }  // namespace
 
-HeadGeometry compute_head_geometry(const HeadGeometryInput& in, DeviceKind device) {
+HeadGeometry compute_head_geometry(const HeadGeometryInput& in, Device device) {
   P3D_CHECK(in.crop_bgr && in.depth, "head geometry: the crop or the depth map is missing");
   P3D_CHECK(in.point_count >= 0 && (in.point_count == 0 || in.points),
             "head geometry: no hair/ear points");
@@ -46,11 +46,11 @@ HeadGeometry compute_head_geometry(const HeadGeometryInput& in, DeviceKind devic
   out.hair_xyz.resize(static_cast<size_t>(in.point_count) * 3);
   out.hair_bgr.resize(static_cast<size_t>(in.point_count) * 3);
   out.face_bgr.resize(static_cast<size_t>(in.face_vertex_count) * 3);
-  if (device == DeviceKind::CUDA) {
+  if (device.kind == DeviceKind::CUDA) {
     std::string reason;
     if (!cuda_available(&reason)) P3D_THROW("head geometry on CUDA: ", reason);
 #if defined(P3D_WITH_CUDA)
-    head_geometry_cuda(in, p, out, 0);
+    head_geometry_cuda(in, p, out, device.index);
 #endif
     return out;
   }

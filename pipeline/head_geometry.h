@@ -30,6 +30,6 @@ struct HeadGeometry {
 
 // Throws p3d::Error for missing arrays, a non-finite or non-positive focal, or (CUDA) when no
 // device is usable.
-HeadGeometry compute_head_geometry(const HeadGeometryInput& input, DeviceKind device);
+HeadGeometry compute_head_geometry(const HeadGeometryInput& input, Device device);
 
 }  // namespace p3d

@@ -33,8 +33,6 @@ namespace {
 
 constexpr size_t kPlane = static_cast<size_t>(kHeadMaskSize) * kHeadMaskSize;
 #if defined(P3D_WITH_CUDA)
-// The units take a DeviceKind, not a Device: CUDA means device 0, as in render_depth_and_mask.
-constexpr int kCudaDevice = 0;
 #endif
 
 // The host-side planes of a batch, [N, 256, 256] each, 0/1.
@@ -122,8 +120,8 @@ void masks_cpu(const uint8_t* labels, const uint8_t* coverage, int32_t batch, Pl
 }
 
 // Throws when CUDA was asked for and cannot run; true when the CUDA path should be taken.
-bool use_cuda(const char* what, DeviceKind device) {
-  if (device != DeviceKind::CUDA) return false;
+bool use_cuda(const char* what, Device device) {
+  if (device.kind != DeviceKind::CUDA) return false;
   std::string reason;
   if (!cuda_available(&reason)) P3D_THROW(what, " on CUDA: ", reason);
   return true;
@@ -137,7 +135,7 @@ std::vector<uint8_t> plane_of(const std::vector<uint8_t>& all, int32_t n) {
 
 std::vector<HeadMasks> compute_head_masks(const std::vector<uint8_t>& labels,
                                           const std::vector<float>& render_mask, int32_t batch,
-                                          DeviceKind device, const HeadMaskOptions& options) {
+                                          Device device, const HeadMaskOptions& options) {
   const char* what = "compute_head_masks";
   check_batch(what, labels.size(), batch, "labels");
   check_batch(what, render_mask.size(), batch, "render_mask");
@@ -148,7 +146,7 @@ std::vector<HeadMasks> compute_head_masks(const std::vector<uint8_t>& labels,
     if (use_cuda(what, device)) {
 #if defined(P3D_WITH_CUDA)
       head_masks_cuda(labels.data(), coverage.data(), batch, planes.hair_ear, planes.stitch,
-                      planes.face_without_hair, planes.ring, kCudaDevice);
+                      planes.face_without_hair, planes.ring, device.index);
 #endif
     } else {
       masks_cpu(labels.data(), coverage.data(), batch, planes);
@@ -168,7 +166,7 @@ std::vector<HeadMasks> compute_head_masks(const std::vector<uint8_t>& labels,
 }
 
 std::vector<uint8_t> stitch_ring_from_facemask(const std::vector<float>& facemask_withouthair,
-                                               int32_t batch, DeviceKind device) {
+                                               int32_t batch, Device device) {
   const char* what = "stitch_ring_from_facemask";
   check_batch(what, facemask_withouthair.size(), batch, "facemask_withouthair");
   Planes planes;
@@ -176,7 +174,7 @@ std::vector<uint8_t> stitch_ring_from_facemask(const std::vector<float>& facemas
   if (batch == 0) return {};
   if (use_cuda(what, device)) {
 #if defined(P3D_WITH_CUDA)
-    stitch_ring_cuda(planes.face_without_hair, batch, planes.ring, kCudaDevice);
+    stitch_ring_cuda(planes.face_without_hair, batch, planes.ring, device.index);
 #endif
   } else {
     ring_cpu(batch, planes);

@@ -51,12 +51,12 @@ struct HeadMasks {
 // Both backends give identical results.
 std::vector<HeadMasks> compute_head_masks(const std::vector<uint8_t>& labels,
                                           const std::vector<float>& render_mask, int32_t batch,
-                                          DeviceKind device = DeviceKind::CPU,
+                                          Device device = DeviceKind::CPU,
                                           const HeadMaskOptions& options = {});
 
 // Step 4's ring alone, from [N, 256, 256] facemask_withouthair (0/1, checked): [N, 256, 256]
 // 0/1, components of fewer than 200 pixels removed.
 std::vector<uint8_t> stitch_ring_from_facemask(const std::vector<float>& facemask_withouthair,
-                                               int32_t batch, DeviceKind device = DeviceKind::CPU);
+                                               int32_t batch, Device device = DeviceKind::CPU);
 
 }  // namespace p3d

@@ -286,12 +286,11 @@ ImageU8 render_turntable(const HeadMesh& mesh, const TurntableOptions& o) {
   Raster r;
   r.triangle_id.assign(plane * views.count, -1);
   r.colour.assign(plane * views.count * 3, 0.f);
-  if (o.device == DeviceKind::CUDA) {
+  if (o.device.kind == DeviceKind::CUDA) {
     std::string reason;
     if (!cuda_available(&reason)) P3D_THROW("render_turntable on CUDA: ", reason);
 #if defined(P3D_WITH_CUDA)
-    // device 0: the options carry a DeviceKind, as render_depth_and_mask takes one
-    rasterize_views_cuda(p, in, r.triangle_id, r.colour, 0);
+    rasterize_views_cuda(p, in, r.triangle_id, r.colour, o.device.index);
 #endif
   } else {
     rasterize_cpu(p, in, r);

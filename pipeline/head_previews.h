@@ -70,7 +70,7 @@ struct TurntableOptions {
   // every view's projection fills 90% of the frame.
   RenderCamera camera{};
   std::array<uint8_t, 3> background = {128, 128, 128};  // BGR, neutral grey
-  DeviceKind device = DeviceKind::CPU;                  // CUDA throws when unavailable
+  Device device = DeviceKind::CPU;                      // CUDA throws when unavailable
 };
 
 // The views side by side: a BGR image (view_size · views) x view_size. Validates the mesh

@@ -84,7 +84,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
     std::copy(records[b]->face_mask.begin(), records[b]->face_mask.end(),
               render_mask.begin() + b * kPlane);
   }
-  std::vector<HeadMasks> masks = compute_head_masks(labels, render_mask, n, device_.kind);
+  std::vector<HeadMasks> masks = compute_head_masks(labels, render_mask, n, device_);
   t.masks_ms = ms_since(start);
   t.masks_transfers = transfers.take();
 
@@ -95,7 +95,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
     std::copy(masks[b].stitch_mask.begin(), masks[b].stitch_mask.end(),
               stitch_masks.begin() + b * kPlane);
   std::vector<MaskTriangulation> grids =
-      triangulate_masks(stitch_masks.data(), n, kCrop, kCrop, device_.kind);
+      triangulate_masks(stitch_masks.data(), n, kCrop, kCrop, device_);
   t.triangulate_ms = ms_since(start);
   t.triangulate_transfers = transfers.take();
 
@@ -136,7 +136,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
     gi.points = grid.points.data();
     gi.face_vertex_count = r.vertex_count;
     gi.face_projection = r.face_projection.data();
-    HeadGeometry geometry = compute_head_geometry(gi, device_.kind);
+    HeadGeometry geometry = compute_head_geometry(gi, device_);
     t.geometry_ms += ms_since(start);
     t.geometry_transfers += transfers.take();
 
@@ -155,7 +155,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
     ri.triangle_count = static_cast<int32_t>(head_triangles.size() / 3);
     ri.triangles = head_triangles.data();
     ri.cameras = &camera;
-    out.head_render = render_depth_and_mask(ri, device_.kind);
+    out.head_render = render_depth_and_mask(ri, device_);
     t.render_ms += ms_since(start);
     t.render_transfers += transfers.take();
 
@@ -172,7 +172,7 @@ std::vector<HeadResult> HeadStage::run(const std::vector<const Step1Record*>& re
     si.face_colors = geometry.face_bgr.data();
     si.border_count = static_cast<int32_t>(border_index_.size());
     si.border_index = border_index_.data();
-    StitchResult stitched = stitch(si, device_.kind);
+    StitchResult stitched = stitch(si, device_);
     out.stitch_hair_vertices = static_cast<int32_t>(stitched.hair_boundary_ind.size());
     out.stitch_face_vertices = static_cast<int32_t>(stitched.face_boundary_ind.size());
     t.stitch_ms += ms_since(start);

@@ -332,7 +332,7 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
       start = Clock::now();
       HostTransferMeter face_mesh_meter(options.device);
       try {
-        r.face = build_face_only(r.step1, options.device.kind);
+        r.face = build_face_only(r.step1, options.device);
       } catch (const std::exception& e) {
         r.error = std::string("face mesh: ") + e.what();
       }

@@ -64,7 +64,7 @@ RasterCamera portrait_render_camera(const RenderCamera& camera, int32_t width, i
   return make_pinhole_camera(c, width, height);
 }
 
-DepthAndMask render_depth_and_mask(const DepthRenderInput& input, DeviceKind device) {
+DepthAndMask render_depth_and_mask(const DepthRenderInput& input, Device device) {
   HostBuffers b;
   RasterizeParams& p = b.params;
   p.batch = input.batch;
@@ -99,12 +99,12 @@ DepthAndMask render_depth_and_mask(const DepthRenderInput& input, DeviceKind dev
   const size_t pixels = static_cast<size_t>(p.batch) * p.height * p.width;
   b.rendered.assign(pixels, kDepthBackground);
 
-  if (device == DeviceKind::CUDA) {
+  if (device.kind == DeviceKind::CUDA) {
     std::string reason;
     if (!cuda_available(&reason)) P3D_THROW("render_depth_and_mask on CUDA: ", reason);
 #if defined(P3D_WITH_CUDA)
     rasterize_attribute_cuda(p, input.vertices, input.triangles, b.cameras, b.attributes,
-                             b.rendered, 0);
+                             b.rendered, device.index);
 #endif
   } else {
     render_on_cpu(input, b);

@@ -51,7 +51,6 @@ RasterCamera portrait_render_camera(const RenderCamera& camera, int32_t width, i
 // Renders every portrait's mesh on the CPU or the GPU (DeviceKind::CUDA; throws p3d::Error
 // with the reason when CUDA is unavailable). Checks sizes, pointers, triangle ids and
 // cameras (finite focal > 0) first. Returns host arrays, row 0 at the top.
-DepthAndMask render_depth_and_mask(const DepthRenderInput& input,
-                                   DeviceKind device = DeviceKind::CPU);
+DepthAndMask render_depth_and_mask(const DepthRenderInput& input, Device device = DeviceKind::CPU);
 
 }  // namespace p3d

@@ -1,7 +1,7 @@
 // stitch(): input checks, the two searches on the chosen backend, then on the host the
 // first-occurrence de-duplication, the stitch vertex gather, our Delaunay triangulation and
 // the 3D edge filter (see pipeline/stitching.h for what each step reproduces). The CUDA
-// searches are in stitching_cuda.cpp (the device context of device 0, as
+// searches are in stitching_cuda.cpp (the device context of the given device, as
 // render_depth_and_mask); only the ring matches [R] and the nearest face ids [Q] come back
 // from the device.
 #include "pipeline/stitching.h"
@@ -29,8 +29,6 @@ void nearest_face_cuda(const NearestFaceParams& p, const float* queries, const f
 namespace {
 
 #if defined(P3D_WITH_CUDA)
-// The units take a DeviceKind, not a Device: CUDA means device 0, as in render_depth_and_mask.
-constexpr int kCudaDevice = 0;
 #endif
 
 void check_finite(const float* values, int64_t count, const char* what) {
@@ -101,31 +99,31 @@ struct SearchData {
   std::vector<int32_t> matched;       // [R]
 };
 
-void match_ring(SearchData& s, DeviceKind device) {
-  if (device == DeviceKind::CPU || s.ring_params.ring_count == 0) {
+void match_ring(SearchData& s, Device device) {
+  if (device.kind == DeviceKind::CPU || s.ring_params.ring_count == 0) {
     RingMatchInputs in{s.ring_pixels.data(), s.pixel_vertex.data()};
     cpu::match_ring_to_hair(cpu::ThreadPool::global(), s.ring_params, in, s.matched.data());
     return;
   }
 #if defined(P3D_WITH_CUDA)
   match_ring_cuda(s.ring_params, s.ring_pixels.data(), s.pixel_vertex.data(), s.matched.data(),
-                  kCudaDevice);
+                  device.index);
 #endif
 }
 
 std::vector<int32_t> nearest_face(const std::vector<float>& queries, const StitchInput& input,
-                                  DeviceKind device) {
+                                  Device device) {
   NearestFaceParams p;
   p.query_count = static_cast<int32_t>(queries.size() / 3);
   p.face_count = input.face_count;
   std::vector<int32_t> nearest(p.query_count, -1);
-  if (device == DeviceKind::CPU || p.query_count == 0) {
+  if (device.kind == DeviceKind::CPU || p.query_count == 0) {
     NearestFaceInputs in{queries.data(), input.face_xyz};
     cpu::nearest_face_vertices(cpu::ThreadPool::global(), p, in, nearest.data());
     return nearest;
   }
 #if defined(P3D_WITH_CUDA)
-  nearest_face_cuda(p, queries.data(), input.face_xyz, nearest.data(), kCudaDevice);
+  nearest_face_cuda(p, queries.data(), input.face_xyz, nearest.data(), device.index);
 #endif
   return nearest;
 }
@@ -138,9 +136,9 @@ void append_rows(const float* src, const std::vector<int32_t>& rows, std::vector
 
 }  // namespace
 
-StitchResult stitch(const StitchInput& input, DeviceKind device) {
+StitchResult stitch(const StitchInput& input, Device device) {
   check_input(input);
-  if (device == DeviceKind::CUDA) {
+  if (device.kind == DeviceKind::CUDA) {
     std::string reason;
     if (!cuda_available(&reason)) P3D_THROW("stitch on CUDA: ", reason);
   }

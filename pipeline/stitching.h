@@ -66,6 +66,6 @@ struct StitchResult {
 // strictly increasing in row-major order, finite coordinates and colours, border ids in
 // [0, V)) and throws p3d::Error naming the problem; then stitches. DeviceKind::CUDA runs the
 // two searches on the GPU (p3d::Error with the reason when CUDA is unavailable).
-StitchResult stitch(const StitchInput& input, DeviceKind device = DeviceKind::CPU);
+StitchResult stitch(const StitchInput& input, Device device = DeviceKind::CPU);
 
 }  // namespace p3d

@@ -15,11 +15,25 @@
 #include "tests/support/require_cuda.h"
 
 #if defined(P3D_WITH_CUDA)
+#include <cuda_runtime.h>
+
 #include "kernels/cuda/device_context.h"
+#include "kernels/error.h"
 #endif
 
 namespace p3d {
 namespace {
+
+// A bare kind is device 0 of that kind; `cuda:N` keeps its N all the way to the units.
+TEST(Device, BareKindIsDeviceZeroAndIndexIsKept) {
+  const Device from_kind = DeviceKind::CUDA;
+  EXPECT_EQ(from_kind.index, 0);
+  EXPECT_EQ(from_kind.str(), "cuda:0");
+  const Device second{DeviceKind::CUDA, 1};
+  EXPECT_EQ(second.str(), "cuda:1");
+  EXPECT_NE(second, from_kind);
+  EXPECT_EQ(Device().str(), "cpu");
+}
 
 #if defined(P3D_WITH_CUDA)
 
@@ -85,6 +99,26 @@ TEST(CudaDeviceContext, SecondRenderAllocatesNothing) {
   double covered = 0;
   for (float m : cpu.mask) covered += m;
   EXPECT_GT(covered, 100.0);  // the triangle is in view: the comparison is not of empty images
+}
+
+// A pipeline unit given a device this machine lacks fails naming it; it used to take only
+// the kind and run on device 0 whatever the index said.
+TEST(CudaDeviceContext, UnitOnAMissingDeviceFailsInsteadOfUsingDeviceZero) {
+  P3D_SKIP_WITHOUT_CUDA();
+  int count = 0;
+  ASSERT_EQ(cudaGetDeviceCount(&count), cudaSuccess);
+  const std::vector<float> vertices = {-1.f, -1.f, 0.f, 1.f, -1.f, 0.f, 0.f, 1.f, 0.f};
+  const std::vector<int32_t> triangles = {0, 1, 2};
+  const RenderCamera camera{1015.f, 128.f, 128.f};
+  DepthRenderInput in;
+  in.batch = 1;
+  in.vertex_count = 3;
+  in.vertices = vertices.data();
+  in.triangle_count = 1;
+  in.triangles = triangles.data();
+  in.cameras = &camera;
+  EXPECT_THROW(render_depth_and_mask(in, Device{DeviceKind::CUDA, count}), Error);
+  EXPECT_NO_THROW(render_depth_and_mask(in, Device{DeviceKind::CUDA, count - 1}));
 }
 
 // The 3DMM on the GPU: after the first batch, the same batch again (with colours, then
