@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/cpu/cpu_isa.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/isa/winograd_transforms.h"
 #include "kernels/error.h"
 
 namespace p3d::cpu {
@@ -33,7 +35,7 @@ struct WinogradPlan {
   int64_t block;                    // tiles per block
   int64_t blocks;
   int64_t workers;
-  size_t v_floats, m_floats, gemm_floats, zero_floats, pixel_floats, slice_floats;  // per thread
+  size_t v_floats, m_floats, gemm_floats, zero_floats, slice_floats;  // per thread
 };
 
 size_t round16(size_t n) { return (n + 15) / 16 * 16; }
@@ -54,54 +56,48 @@ WinogradPlan plan_winograd(const Conv2dParams& p, int threads) {
   plan.m_floats = round16(static_cast<size_t>(kPositions * plan.block * p.out_c));
   plan.gemm_floats = round16(gemm_packed_scratch_floats(plan.block, p.in_c));
   plan.zero_floats = round16(static_cast<size_t>(p.in_c));
-  plan.pixel_floats = round16(static_cast<size_t>(4 * p.out_c));
-  plan.slice_floats =
-      plan.v_floats + plan.m_floats + plan.gemm_floats + plan.zero_floats + plan.pixel_floats;
+  plan.slice_floats = plan.v_floats + plan.m_floats + plan.gemm_floats + plan.zero_floats;
   return plan;
 }
 
-// V = B^T d B for one tile, all input channels: d's 16 rows point into the image (or at
-// zeros where the patch leaves it); V[e] rows are `v_stride` floats apart.
-void input_transform(const float* const d[16], int64_t channels, float* __restrict v,
-                     int64_t v_stride) {
-  // The 16 rows and V never overlap: no dependence between channels, so vectorise.
-#pragma GCC ivdep
-  for (int64_t c = 0; c < channels; ++c) {
-    float t[4][4];
-    for (int j = 0; j < 4; ++j) {  // t = B^T d, column j
-      const float d0 = d[0 * 4 + j][c], d1 = d[1 * 4 + j][c];
-      const float d2 = d[2 * 4 + j][c], d3 = d[3 * 4 + j][c];
-      t[0][j] = d0 - d2;
-      t[1][j] = d1 + d2;
-      t[2][j] = d2 - d1;
-      t[3][j] = d1 - d3;
-    }
-    for (int i = 0; i < 4; ++i) {  // V = t B, row i
-      v[(i * 4 + 0) * v_stride + c] = t[i][0] - t[i][2];
-      v[(i * 4 + 1) * v_stride + c] = t[i][1] + t[i][2];
-      v[(i * 4 + 2) * v_stride + c] = t[i][2] - t[i][1];
-      v[(i * 4 + 3) * v_stride + c] = t[i][1] - t[i][3];
-    }
+// The transforms compiled for the active instruction set (kernels/cpu/isa/).
+const WinogradTransforms& select_transforms() {
+#if defined(__x86_64__)  // the AVX files are only compiled for x86-64 (CMakeLists.txt)
+  switch (active_cpu_isa()) {
+    case CpuIsa::Avx512:
+      return winograd_transforms_avx512();
+    case CpuIsa::Avx2:
+      return winograd_transforms_avx2();
+    case CpuIsa::Baseline:
+      break;
   }
+#endif
+  return winograd_transforms_baseline();
 }
 
-// Y = A^T M A for one tile, all output channels, into its four pixels y00 y01 / y10 y11.
-void output_transform(const float* __restrict m, int64_t m_stride, int64_t channels,
-                      float* __restrict y00, float* __restrict y01, float* __restrict y10,
-                      float* __restrict y11) {
-#pragma GCC ivdep
-  for (int64_t c = 0; c < channels; ++c) {
-    float r[2][4];
-    for (int j = 0; j < 4; ++j) {  // r = A^T M, column j
-      const float m0 = m[(0 * 4 + j) * m_stride + c], m1 = m[(1 * 4 + j) * m_stride + c];
-      const float m2 = m[(2 * 4 + j) * m_stride + c], m3 = m[(3 * 4 + j) * m_stride + c];
-      r[0][j] = m0 + m1 + m2;
-      r[1][j] = m1 - m2 - m3;
-    }
-    y00[c] = r[0][0] + r[0][1] + r[0][2];
-    y01[c] = r[0][1] - r[0][2] - r[0][3];
-    y10[c] = r[1][0] + r[1][1] + r[1][2];
-    y11[c] = r[1][1] - r[1][2] - r[1][3];
+const WinogradTransforms& transforms() {
+  static const WinogradTransforms& t = select_transforms();
+  return t;
+}
+
+// The activations the output transform applies in registers; others take one more pass.
+bool fused_activation(Unary activation, MicroActivation* out) {
+  switch (activation) {
+    case Unary::Identity:
+      *out = MicroActivation::Identity;
+      return true;
+    case Unary::Relu:
+      *out = MicroActivation::Relu;
+      return true;
+    case Unary::Relu6:
+      *out = MicroActivation::Relu6;
+      return true;
+    case Unary::LeakyRelu:
+      *out = MicroActivation::LeakyRelu;
+      return true;
+    default:
+      *out = MicroActivation::Identity;
+      return false;
   }
 }
 
@@ -123,8 +119,16 @@ void run_blocks(const WinogradJob& job, int thread) {
   float* m = v + plan.v_floats;
   float* gemm_scratch = m + plan.m_floats;
   float* zeros = gemm_scratch + plan.gemm_floats;  // in_c zeros: the patch past the image
-  float* pixels = zeros + plan.zero_floats;        // one tile's 2x2 output pixels
   std::fill(zeros, zeros + p.in_c, 0.0f);
+  const WinogradTransforms& transform = transforms();
+  const Epilogue& epilogue = job.epilogue;
+  WinogradOutputTile out{};
+  out.m_stride = plan.block * p.out_c;
+  out.channels = p.out_c;
+  out.bias = epilogue.bias;
+  out.alpha = epilogue.alpha;
+  const bool fused = fused_activation(epilogue.activation, &out.activation);
+  out.activate = fused && epilogue.activation != Unary::Identity;
   const size_t per_position = gemm_packed_b_floats(p.in_c, p.out_c);
   const Epilogue none{nullptr, nullptr, 0, Unary::Identity, 0.f};
   for (;;) {
@@ -144,7 +148,7 @@ void run_blocks(const WinogradJob& job, int thread) {
                              ? zeros
                              : job.x + ((n * p.in_h + ih) * p.in_w + iw) * p.in_c;
         }
-      input_transform(d, p.in_c, v + t * p.in_c, v_stride);
+      transform.input(d, p.in_c, v + t * p.in_c, v_stride);
     }
     for (int e = 0; e < kPositions; ++e)
       gemm_packed(count, p.out_c, {v + e * v_stride, p.in_c, false},
@@ -154,18 +158,20 @@ void run_blocks(const WinogradJob& job, int thread) {
       const int64_t tile = t0 + t;
       const int64_t n = tile / (plan.tiles_h * plan.tiles_w);
       const int64_t th = (tile / plan.tiles_w) % plan.tiles_h, tw = tile % plan.tiles_w;
-      const int64_t oh = 2 * th, ow = 2 * tw;
-      // The tile's 2x2 pixels go to `pixels` first: the epilogue there reads the residual
-      // before the output (which may be the residual's own buffer) is written.
-      float* q[4] = {pixels, pixels + p.out_c, pixels + 2 * p.out_c, pixels + 3 * p.out_c};
-      output_transform(m + t * p.out_c, m_stride, p.out_c, q[0], q[1], q[2], q[3]);
+      out.m = m + t * p.out_c;
       for (int k = 0; k < 4; ++k) {
-        const int64_t py = oh + k / 2, px = ow + k % 2;
-        if (py >= p.out_h || px >= p.out_w) continue;  // past an odd-sized output
+        const int64_t py = 2 * th + k / 2, px = 2 * tw + k % 2;
+        const bool inside = py < p.out_h && px < p.out_w;  // not past an odd-sized output
         const int64_t pixel = (n * p.out_h + py) * p.out_w + px;
-        apply_epilogue(epilogue_block(job.epilogue, pixel, 0), 1, p.out_c, q[k], p.out_c);
-        std::copy(q[k], q[k] + p.out_c, job.y + pixel * p.out_c);
+        out.y[k] = inside ? job.y + pixel * p.out_c : nullptr;
+        out.residual[k] = inside && epilogue.residual
+                              ? epilogue.residual + pixel * epilogue.residual_ld
+                              : nullptr;
       }
+      transform.output(out);  // bias, residual and a fusable activation included
+      if (!fused)
+        for (int k = 0; k < 4; ++k)
+          if (out.y[k]) epilogue_activate(epilogue, 1, p.out_c, out.y[k], p.out_c);
     }
   }
 }

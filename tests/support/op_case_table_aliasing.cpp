@@ -26,6 +26,12 @@ void add_aliasing_and_alignment_cases(std::vector<OpCase>& t) {
                                        .with_residual()
                                        .activation(Unary::LeakyRelu, 0.1f)),
                        3));
+  // The Winograd path's residual is y (its output transform reads each residual vector
+  // just before it writes the same one), with channel counts that leave vector tails.
+  t.push_back(in_place(
+      conv2d_case(
+          conv(1, 13, 14, 20, 36, 3).pad(1).with_bias().with_residual().activation(Unary::Relu6)),
+      3));
   // conv_transpose2d's residual is y: symmetric (cuDNN writes y) and asymmetric (the crop
   // would overwrite the residual, which is copied first).
   t.push_back(in_place(
@@ -58,6 +64,13 @@ void add_aliasing_and_alignment_cases(std::vector<OpCase>& t) {
   t.push_back(misaligned(
       conv2d_case(conv(1, 6, 6, 8, 16, 1).with_bias().with_residual().activation(Unary::Relu)), 4));
   t.push_back(misaligned(matmul_case(2, 5, 8, 12, false, false, true), 4));
+  // The Winograd transforms' unaligned loads and stores, and their masked channel tails.
+  t.push_back(misaligned(conv2d_case(conv(1, 12, 13, 17, 33, 3)
+                                         .pad(1)
+                                         .with_bias()
+                                         .with_residual()
+                                         .activation(Unary::LeakyRelu, 0.2f)),
+                         4));
 }
 
 }  // namespace p3d::test::cases

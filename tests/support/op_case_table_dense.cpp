@@ -40,6 +40,10 @@ void add_conv2d_cases(std::vector<OpCase>& t) {
       conv(2, 21, 23, 8, 12, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)));
   t.push_back(conv2d_case(conv(1, 22, 24, 16, 9, 3)));
   t.push_back(conv2d_case(conv(1, 21, 21, 8, 8, 3).pad(1, 0, 0, 1).activation(Unary::LeakyRelu)));
+  // An activation the output transform does not fuse (a second pass), and channel counts of
+  // several vectors plus a tail on every instruction set.
+  t.push_back(
+      conv2d_case(conv(1, 14, 15, 40, 50, 3).pad(1).with_bias().activation(Unary::Sigmoid)));
   // At most 4 output channels: the CPU's per-pixel dot products (the depth net's head is
   // 3x3, 32 -> 1 at 256 x 256). 37 input channels leave a 16-lane remainder.
   t.push_back(conv2d_case(conv(1, 20, 18, 32, 1, 3).pad(1).with_bias()));

@@ -1,16 +1,19 @@
 // The GEMM micro-kernel for AVX2 + FMA: 6 rows x 16 columns, 12 ymm accumulators, B chunks
 // of 256 x 16 floats (16 KiB). Compiled with -mavx2 -mfma (see CMakeLists.txt) and called
-// only when CPUID says the CPU has both (kernels/cpu/cpu_isa.h).
+// only when CPUID says the CPU has both (kernels/cpu/cpu_isa.h). The Winograd transforms of
+// the same set (winograd_transforms_impl.h) are instantiated here too.
 #include <immintrin.h>
 
 #include <cstdint>
 
 #include "kernels/cpu/isa/micro_kernel.h"
+#include "kernels/cpu/isa/winograd_transforms.h"
 
 namespace p3d::cpu {
 namespace {
 
 #include "kernels/cpu/isa/micro_kernel_impl.h"
+#include "kernels/cpu/isa/winograd_transforms_impl.h"
 
 // Lane masks for maskload/maskstore: the first n lanes set.
 __m256i first_lanes(int n) {
@@ -30,6 +33,7 @@ struct Avx2 {
   static void store_n(float* p, V v, int n) { _mm256_maskstore_ps(p, first_lanes(n), v); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
@@ -48,6 +52,11 @@ const MicroKernel& micro_kernel_avx2() {
   static const MicroKernel kernel{"avx2", kMr, kVectorsPerRow * Avx2::kWidth,
                                   256,    run, fma_throughput_flops<Avx2>};
   return kernel;
+}
+
+const WinogradTransforms& winograd_transforms_avx2() {
+  static const WinogradTransforms transforms{winograd_input<Avx2>, winograd_output<Avx2>};
+  return transforms;
 }
 
 }  // namespace p3d::cpu

@@ -1,7 +1,8 @@
 // The GEMM micro-kernel for AVX-512 (F/VL/DQ + FMA): 12 rows x 32 columns, 24 zmm
 // accumulators, B chunks of 256 x 32 floats (32 KiB, inside a 48 KiB L1). Compiled with
 // -mavx512f -mavx512vl -mavx512dq -mfma (see CMakeLists.txt) and called only when CPUID
-// says the CPU has them (kernels/cpu/cpu_isa.h).
+// says the CPU has them (kernels/cpu/cpu_isa.h). The Winograd transforms of the same set
+// (winograd_transforms_impl.h) are instantiated here too.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -15,11 +16,13 @@
 #endif
 
 #include "kernels/cpu/isa/micro_kernel.h"
+#include "kernels/cpu/isa/winograd_transforms.h"
 
 namespace p3d::cpu {
 namespace {
 
 #include "kernels/cpu/isa/micro_kernel_impl.h"
+#include "kernels/cpu/isa/winograd_transforms_impl.h"
 
 __mmask16 first_lanes(int n) { return n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1); }
 
@@ -35,6 +38,7 @@ struct Avx512 {
   static void store_n(float* p, V v, int n) { _mm512_mask_storeu_ps(p, first_lanes(n), v); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
   static V min(V a, V b) { return _mm512_min_ps(a, b); }
@@ -53,6 +57,11 @@ const MicroKernel& micro_kernel_avx512() {
   static const MicroKernel kernel{"avx512", kMr, kVectorsPerRow * Avx512::kWidth,
                                   256,      run, fma_throughput_flops<Avx512>};
   return kernel;
+}
+
+const WinogradTransforms& winograd_transforms_avx512() {
+  static const WinogradTransforms transforms{winograd_input<Avx512>, winograd_output<Avx512>};
+  return transforms;
 }
 
 }  // namespace p3d::cpu

@@ -1,6 +1,7 @@
 // The portable GEMM micro-kernel: 4 rows x 8 columns on SSE2 (every x86-64 CPU has it),
 // with separate multiply and add (SSE2 has no FMA), or plain scalar code elsewhere. It is
-// what an unknown or old CPU runs, and the third path the agreement tests check.
+// what an unknown or old CPU runs, and the third path the agreement tests check. The
+// portable Winograd transforms (winograd_transforms_impl.h) are instantiated here too.
 #include <cstdint>
 
 #if defined(__SSE2__)
@@ -8,11 +9,13 @@
 #endif
 
 #include "kernels/cpu/isa/micro_kernel.h"
+#include "kernels/cpu/isa/winograd_transforms.h"
 
 namespace p3d::cpu {
 namespace {
 
 #include "kernels/cpu/isa/micro_kernel_impl.h"
+#include "kernels/cpu/isa/winograd_transforms_impl.h"
 
 #if defined(__SSE2__)
 struct Portable {
@@ -35,6 +38,7 @@ struct Portable {
   }
   static V fma(V a, V b, V c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
   static V add(V a, V b) { return _mm_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm_mul_ps(a, b); }
   // maxps/minps return the second operand when either is NaN, as the AVX forms do.
   static V max(V a, V b) { return _mm_max_ps(a, b); }
@@ -59,6 +63,7 @@ struct Portable {  // one float per "vector"
   }
   static V fma(V a, V b, V c) { return a * b + c; }
   static V add(V a, V b) { return a + b; }
+  static V sub(V a, V b) { return a - b; }
   static V mul(V a, V b) { return a * b; }
   static V max(V a, V b) { return a > b ? a : b; }
   static V min(V a, V b) { return a < b ? a : b; }
@@ -77,6 +82,11 @@ const MicroKernel& micro_kernel_baseline() {
   static const MicroKernel kernel{"baseline", kMr, kVectorsPerRow * Portable::kWidth,
                                   256,        run, fma_throughput_flops<Portable>};
   return kernel;
+}
+
+const WinogradTransforms& winograd_transforms_baseline() {
+  static const WinogradTransforms transforms{winograd_input<Portable>, winograd_output<Portable>};
+  return transforms;
 }
 
 }  // namespace p3d::cpu
