@@ -18,15 +18,15 @@ namespace p3d::cpu {
 // residual is read before the same vector of that pixel is written, so the residual may be
 // the output buffer itself.
 struct WinogradOutputTile {
-  const float* m;    // M[e][c] at m[e * m_stride + c], e the 16 transform positions
+  const float* m;  // M[e][c] at m[e * m_stride + c], e the 16 transform positions
   int64_t m_stride;
   int64_t channels;
-  float* y[4];                // pixels (0,0) (0,1) (1,0) (1,1); null: past an odd-sized output
-  const float* residual[4];   // the same pixels' residual rows, or null
-  const float* bias;          // or null
-  bool activate;              // apply `activation` (the others are applied by the driver)
+  float* y[4];               // pixels (0,0) (0,1) (1,0) (1,1); null: past an odd-sized output
+  const float* residual[4];  // the same pixels' residual rows, or null
+  const float* bias;         // or null
+  bool activate;             // apply `activation` (the others are applied by the driver)
   MicroActivation activation;
-  float alpha;                // LeakyRelu slope
+  float alpha;  // LeakyRelu slope
 };
 
 struct WinogradTransforms {
