@@ -79,8 +79,16 @@ void fold(Graph& g, int conv, int bn, const std::vector<float>& scale,
   const int64_t inner = c.kind() == OpKind::Conv2d ? 1 : w.shape()[3];
   Tensor folded = w.clone();
   float* data = folded.data<float>();
-  for (int64_t i = 0; i < folded.numel(); ++i)
-    data[i] *= scale[static_cast<size_t>((i / inner) % channels)];
+  // Element i scales by channel (i / inner) % channels, walked as nested loops: a division
+  // and a modulo per element (and numel() per test) had made this pass a third of the
+  // R-Net's compile time (25 M filter floats).
+  const int64_t outer = folded.numel() / (channels * inner);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k = 0; k < channels; ++k) {
+      const float s = scale[static_cast<size_t>(k)];
+      float* run = data + (o * channels + k) * inner;
+      for (int64_t j = 0; j < inner; ++j) run[j] *= s;
+    }
 
   std::vector<float> bias(static_cast<size_t>(channels), 0.f);
   if (conv_bias_input(c) >= 0) bias = constant_floats(g, conv_bias_input(c));
