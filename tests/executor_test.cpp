@@ -108,6 +108,51 @@ TEST(Executor, NewBatchSizeReplansAndAgrees) {
   EXPECT_EQ(ex.plan_count(), 3);
 }
 
+// A 3x3 conv compiled for an 8 x 8 image (too small for the CPU's Winograd path) and run at
+// 32 x 32 (large enough), and the other way round: the filter was packed once, at compile
+// time, so the run must take the path it was packed for, whatever the new size favours.
+TEST(Executor, NewImageSizeKeepsTheConvPathItsFilterWasPackedFor) {
+  auto one_conv = [](int size) {
+    Graph g;
+    Value x = g.input("img", {1, size, size, 16});
+    Value w = g.constant(random_tensor({3, 3, 16, 24}, 11), "w");
+    g.output(g.conv2d(x, w, {}, Conv2dAttrs{}.padding(Padding::Same)), "y");
+    return g;
+  };
+  for (const auto& [compiled, run] : {std::pair{8, 32}, std::pair{32, 8}}) {
+    SCOPED_TRACE(testing::Message() << "compiled at " << compiled << ", run at " << run);
+    Executor reused(one_conv(compiled), cpu());
+    Executor fresh(one_conv(run), cpu());
+    const Tensor x = random_tensor({1, run, run, 16}, 12);
+    const Tensor y = reused.run({{"img", x}}).at("y");
+    EXPECT_LT(relative_error(y, fresh.run({{"img", x}}).at("y")), 1e-5);
+  }
+}
+
+// A packed filter says what it was packed for: handing it to another conv is an error that
+// names both, not a read of the wrong floats.
+TEST(Executor, PackedFilterOfAnotherConvIsRefused) {
+  Backend& b = cpu();
+  Conv2dParams packed_for{};
+  packed_for.batch = 1;
+  packed_for.in_h = packed_for.in_w = packed_for.out_h = packed_for.out_w = 8;
+  packed_for.in_c = 16;
+  packed_for.out_c = 24;
+  packed_for.kernel_h = packed_for.kernel_w = 1;
+  packed_for.stride_h = packed_for.stride_w = packed_for.dilation_h = packed_for.dilation_w = 1;
+  packed_for.groups = 1;
+  const Tensor filter = b.pack_conv_filter(packed_for, random_tensor({1, 1, 16, 24}, 13));
+  Conv2dParams other = packed_for;
+  other.out_c = 16;
+  std::vector<float> x(8 * 8 * 16, 1.f), y(8 * 8 * 24);
+  std::vector<char> ws(b.conv2d_workspace(other) + 64);
+  expect_error(
+      [&] {
+        b.conv2d(other, x.data(), filter.data<float>(), nullptr, nullptr, y.data(), ws.data());
+      },
+      {"packed for a 1x1 conv 16 -> 24", "this one is 1x1 16 -> 16"});
+}
+
 // ---- memory ------------------------------------------------------------------------------
 
 // Forwards to the CPU backend, counting allocations.

@@ -375,48 +375,114 @@ float* aligned_workspace(void* workspace) {
   return reinterpret_cast<float*>((address + align - 1) & ~(align - 1));
 }
 
+// The packed filter starts with a header saying which form follows. The form is chosen
+// once, at pack time, for the output size the graph was compiled for; a run at another
+// image size (a new plan, the same packed filter) must take the form's path, not the one
+// its own size would favour: reading a Winograd form as GEMM panels (or the reverse, past
+// the end of the shorter im2col form) gave wrong results.
+enum class PackedForm : int32_t { Gemm = 1, Winograd, Hwio, Narrow };
+
+struct PackedHeader {
+  int32_t magic;
+  PackedForm form;
+  int32_t kernel_h, kernel_w, in_c, out_c, groups;
+};
+constexpr int32_t kPackedMagic = 0x46433350;  // "P3CF"
+constexpr int64_t kHeaderFloats = 16;         // 64 bytes: the body stays 64-byte aligned
+static_assert(sizeof(PackedHeader) <= kHeaderFloats * sizeof(float), "header too large");
+
+PackedForm packed_form(const Conv2dParams& p) {
+  if (uses_winograd(p)) return PackedForm::Winograd;
+  switch (plan_conv(p, 1).path) {
+    case ConvPath::Direct:
+      return PackedForm::Hwio;
+    case ConvPath::Narrow:
+      return PackedForm::Narrow;
+    default:
+      return PackedForm::Gemm;
+  }
+}
+
+size_t body_floats(const Conv2dParams& p, PackedForm form) {
+  switch (form) {
+    case PackedForm::Winograd:
+      return winograd_packed_filter_floats(p);
+    case PackedForm::Hwio:
+    case PackedForm::Narrow:
+      return static_cast<size_t>(int64_t{p.kernel_h} * p.kernel_w * (p.in_c / p.groups) * p.out_c);
+    case PackedForm::Gemm:
+      break;
+  }
+  const ConvPlan plan = plan_conv(p, 1);
+  return static_cast<size_t>(p.groups) * gemm_packed_b_floats(plan.depth, plan.group_out);
+}
+
+// The form of a packed filter, after checking that it was packed for this conv's filter.
+PackedForm read_header(const Conv2dParams& p, const float* packed) {
+  PackedHeader h;
+  std::memcpy(&h, packed, sizeof h);
+  P3D_CHECK(h.magic == kPackedMagic,
+            "conv2d: the filter is not one conv2d_pack_filter packed (no header)");
+  P3D_CHECK(h.kernel_h == p.kernel_h && h.kernel_w == p.kernel_w && h.in_c == p.in_c &&
+                h.out_c == p.out_c && h.groups == p.groups,
+            "conv2d: the filter was packed for a ", h.kernel_h, "x", h.kernel_w, " conv ", h.in_c,
+            " -> ", h.out_c, " in ", h.groups, " group(s), but this one is ", p.kernel_h, "x",
+            p.kernel_w, " ", p.in_c, " -> ", p.out_c, " in ", p.groups);
+  return h.form;
+}
+
 }  // namespace
 
 size_t conv2d_packed_filter_floats(const Conv2dParams& p) {
   check_conv2d_params(p);
-  if (uses_winograd(p)) return winograd_packed_filter_floats(p);
-  const ConvPlan plan = plan_conv(p, 1);
-  if (plan.path == ConvPath::Direct || plan.path == ConvPath::Narrow)
-    return static_cast<size_t>(int64_t{p.kernel_h} * p.kernel_w * (p.in_c / p.groups) * p.out_c);
-  return static_cast<size_t>(p.groups) * gemm_packed_b_floats(plan.depth, plan.group_out);
+  return static_cast<size_t>(kHeaderFloats) + body_floats(p, packed_form(p));
 }
 
 void conv2d_pack_filter(const Conv2dParams& p, const float* w_hwio, float* packed) {
   check_conv2d_params(p);
-  if (uses_winograd(p)) return winograd_pack_filter(p, w_hwio, packed);
-  const ConvPlan plan = plan_conv(p, 1);
-  if (plan.path == ConvPath::Direct) {  // the direct loops read HWIO as it is
-    std::memcpy(packed, w_hwio, sizeof(float) * conv2d_packed_filter_floats(p));
-    return;
-  }
-  if (plan.path == ConvPath::Narrow) {  // HWIO -> [out_c][kh][kw][in_c]
-    const int64_t taps = int64_t{p.kernel_h} * p.kernel_w;
-    for (int64_t t = 0; t < taps; ++t)
-      for (int64_t i = 0; i < p.in_c; ++i)
-        for (int64_t o = 0; o < p.out_c; ++o)
-          packed[(o * taps + t) * p.in_c + i] = w_hwio[(t * p.in_c + i) * p.out_c + o];
-    return;
+  const PackedForm form = packed_form(p);
+  const PackedHeader header{kPackedMagic, form, p.kernel_h, p.kernel_w, p.in_c, p.out_c, p.groups};
+  std::fill(packed, packed + kHeaderFloats, 0.f);
+  std::memcpy(packed, &header, sizeof header);
+  float* body = packed + kHeaderFloats;
+  switch (form) {
+    case PackedForm::Winograd:
+      return winograd_pack_filter(p, w_hwio, body);
+    case PackedForm::Hwio:  // the direct loops read HWIO as it is
+      std::memcpy(body, w_hwio, sizeof(float) * body_floats(p, form));
+      return;
+    case PackedForm::Narrow: {  // HWIO -> [out_c][kh][kw][in_c]
+      const int64_t taps = int64_t{p.kernel_h} * p.kernel_w;
+      for (int64_t t = 0; t < taps; ++t)
+        for (int64_t i = 0; i < p.in_c; ++i)
+          for (int64_t o = 0; o < p.out_c; ++o)
+            body[(o * taps + t) * p.in_c + i] = w_hwio[(t * p.in_c + i) * p.out_c + o];
+      return;
+    }
+    case PackedForm::Gemm:
+      break;
   }
   // HWIO is the row-major [kh*kw*in_c/groups, out_c] matrix; group g owns its columns.
+  const ConvPlan plan = plan_conv(p, 1);
   const size_t per_group = gemm_packed_b_floats(plan.depth, plan.group_out);
   for (int64_t g = 0; g < p.groups; ++g)
     gemm_pack_b({w_hwio + g * plan.group_out, p.out_c, false}, plan.depth, plan.group_out,
-                packed + g * per_group);
+                body + g * per_group);
 }
 
 size_t conv2d_workspace_bytes(const Conv2dParams& p, int threads) {
   check_conv2d_params(p);
-  if (uses_winograd(p)) return winograd_workspace_bytes(p, threads);
   const ConvPlan plan = plan_conv(p, threads);
-  if (plan.slice_floats == 0) return 0;
   // One slice per pool thread, plus slack to align the start.
-  return (static_cast<size_t>(std::max(1, threads)) * plan.slice_floats + kScratchAlignFloats) *
-         sizeof(float);
+  const size_t gemm_bytes =
+      plan.slice_floats == 0
+          ? 0
+          : (static_cast<size_t>(std::max(1, threads)) * plan.slice_floats + kScratchAlignFloats) *
+                sizeof(float);
+  // The filter may have been packed for Winograd at another image size: room for either.
+  if (!is_narrow(p) && winograd_fits_filter(p))
+    return std::max(gemm_bytes, winograd_workspace_bytes(p, threads));
+  return gemm_bytes;
 }
 
 void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float* w_packed,
@@ -425,8 +491,16 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
   P3D_CHECK(x && w_packed && y, "conv2d: null input, filter or output");
   P3D_CHECK(!p.has_bias || bias, "conv2d: has_bias but bias is null");
   P3D_CHECK(!p.has_residual || residual, "conv2d: has_residual but residual is null");
-  if (uses_winograd(p)) return winograd_conv2d(pool, p, x, w_packed, bias, residual, y, workspace);
+  const PackedForm form = read_header(p, w_packed);
+  w_packed += kHeaderFloats;
+  if (form == PackedForm::Winograd)
+    return winograd_conv2d(pool, p, x, w_packed, bias, residual, y, workspace);
   const ConvPlan plan = plan_conv(p, pool.size());
+  const PackedForm expected = plan.path == ConvPath::Direct   ? PackedForm::Hwio
+                              : plan.path == ConvPath::Narrow ? PackedForm::Narrow
+                                                              : PackedForm::Gemm;
+  P3D_CHECK(form == expected, "conv2d: the packed filter's form (", static_cast<int>(form),
+            ") is not the one this conv's path reads (", static_cast<int>(expected), ")");
   P3D_CHECK(plan.slice_floats == 0 || workspace,
             "conv2d: needs a workspace of conv2d_workspace_bytes() bytes");
   const Epilogue epilogue{p.has_bias ? bias : nullptr, p.has_residual ? residual : nullptr, p.out_c,

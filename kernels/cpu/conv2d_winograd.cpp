@@ -183,10 +183,13 @@ float* aligned_workspace(void* workspace) {
 
 }  // namespace
 
-bool winograd_applies(const Conv2dParams& p) {
+bool winograd_fits_filter(const Conv2dParams& p) {
   return p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 &&
-         p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 && p.out_h >= kMinOutput &&
-         p.out_w >= kMinOutput && p.in_c >= 8 && p.out_c >= 8;
+         p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 && p.in_c >= 8 && p.out_c >= 8;
+}
+
+bool winograd_applies(const Conv2dParams& p) {
+  return winograd_fits_filter(p) && p.out_h >= kMinOutput && p.out_w >= kMinOutput;
 }
 
 size_t winograd_packed_filter_floats(const Conv2dParams& p) {

@@ -17,6 +17,9 @@
 
 namespace p3d::cpu {
 
+// The filter and strides allow it (3x3, stride 1, no dilation, one group, 8+ channels each way).
+bool winograd_fits_filter(const Conv2dParams& p);
+// ... and the output is large enough for it to pay: what conv2d_pack_filter decides by.
 bool winograd_applies(const Conv2dParams& p);
 
 size_t winograd_packed_filter_floats(const Conv2dParams& p);

@@ -35,10 +35,13 @@ void add_conv2d_cases(std::vector<OpCase>& t) {
   t.push_back(conv2d_case(conv(1, 8, 9, 4, 6, 3).stride(1, 2).pad(1, 0, 1, 1)));
   t.push_back(conv2d_case(conv(1, 16, 16, 32, 40, 3).pad(1).with_bias().activation(Unary::Relu6)));
   // 3x3 stride 1 with outputs of 12 x 12 and more: the CPU's Winograd path. Odd sizes
-  // (half tiles), no padding, one-sided padding, residual and batch.
+  // (half tiles), no padding, one-sided padding, residual and batch; a batch of 7 x 7 outputs
+  // stays on im2col (the choice never depends on the batch).
   t.push_back(conv2d_case(
       conv(2, 21, 23, 8, 12, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)));
   t.push_back(conv2d_case(conv(1, 22, 24, 16, 9, 3)));
+  t.push_back(conv2d_case(
+      conv(4, 7, 7, 24, 16, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)));
   t.push_back(conv2d_case(conv(1, 21, 21, 8, 8, 3).pad(1, 0, 0, 1).activation(Unary::LeakyRelu)));
   // An activation the output transform does not fuse (a second pass), and channel counts of
   // several vectors plus a tail on every instruction set.
