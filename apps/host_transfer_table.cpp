@@ -29,16 +29,13 @@ void print_host_transfers(const ReconstructionTimings& timings, int portraits, c
               (label.empty() ? device.str() : label).c_str(), portraits);
   std::printf("  %-32s %11s %11s  %s\n", "step", "up", "down", "why");
   HostTransferBytes total;
-  bool all_counted = true;
   for (const HostTransferRow& r : rows) {
-    const std::string up = r.counted ? format_bytes(r.bytes.up) : "not counted";
-    const std::string down = r.counted ? format_bytes(r.bytes.down) : "not counted";
-    std::printf("  %-32s %11s %11s  %s\n", r.step.c_str(), up.c_str(), down.c_str(), r.why.c_str());
-    if (r.counted) total += r.bytes;
-    all_counted = all_counted && r.counted;
+    std::printf("  %-32s %11s %11s  %s\n", r.step.c_str(), format_bytes(r.bytes.up).c_str(),
+                format_bytes(r.bytes.down).c_str(), r.why.c_str());
+    total += r.bytes;
   }
-  std::printf("  %-32s %11s %11s\n", all_counted ? "total" : "total (counted steps)",
-              format_bytes(total.up).c_str(), format_bytes(total.down).c_str());
+  std::printf("  %-32s %11s %11s\n", "total", format_bytes(total.up).c_str(),
+              format_bytes(total.down).c_str());
 }
 
 }  // namespace p3d::app

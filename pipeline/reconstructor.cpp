@@ -118,42 +118,38 @@ void ReconstructionTimings::add(const ReconstructionTimings& o) {
 
 namespace {
 
-// The report's steps in order: the name, whether the step's units count their copies
-// (HostTransferRow::counted) and why the step touches the host on CUDA.
+// The report's steps in order: the name and why the step touches the host on CUDA.
 struct StepInfo {
   const char* name;
-  bool counted;
   const char* why;
 };
 
 constexpr StepInfo kSteps[] = {
-    {"1 align (224 crops)", true,
+    {"1 align (224 crops)",
      "photos arrive as host images; the crops come back as the R-Net's host input"},
-    {"2 R-Net", true,
+    {"2 R-Net",
      "the engine copies the padded input batch up and the coefficients down (sizes counted "
      "at the call)"},
-    {"3 3DMM shape, pose, projection", true,
+    {"3 3DMM shape, pose, projection",
      "shape, projection and landmarks come back for the host's head-crop geometry"},
-    {"4 head crop geometry + record", true,
+    {"4 head crop geometry + record",
      "POS moments and the crop projection come back: the crop geometry runs on the host"},
-    {"4 head crop resampling", true,
+    {"4 head crop resampling",
      "photos and labels go up per batch; the crops come back for the record"},
-    {"5 render face depth + mask", true,
+    {"5 render face depth + mask",
      "the face render comes back: the record and the head stage read it on the host"},
-    {"6 masks", true, "labels and coverage go up; the planes come back for steps 7 and 8"},
-    {"7 hair/ear triangulation", true,
+    {"6 masks", "labels and coverage go up; the planes come back for steps 7 and 8"},
+    {"7 hair/ear triangulation",
      "output size is data-dependent: the counts come back to size it, then the grid mesh"},
-    {"8 depth net (input + network)", true,
+    {"8 depth net (input + network)",
      "its input is assembled on the host; the engine copies it up and the depth down"},
-    {"9 back-projection + colours", true,
+    {"9 back-projection + colours",
      "per portrait: crop, depth and points go up; vertices and colours come back"},
-    {"10 render head depth + mask", true,
+    {"10 render head depth + mask",
      "per portrait: the head mesh is assembled on the host, uploaded, its render read back"},
-    {"11 stitching", true,
-     "the searches' results come back for the host's de-duplication and Delaunay"},
-    {"12 mesh assembly", true, "runs on the host: concatenation of the parts, no copies"},
-    {"face-only mesh", true,
-     "face colours are sampled on the device; the mesh is built on the host"},
+    {"11 stitching", "the searches' results come back for the host's de-duplication and Delaunay"},
+    {"12 mesh assembly", "runs on the host: concatenation of the parts, no copies"},
+    {"face-only mesh", "face colours are sampled on the device; the mesh is built on the host"},
 };
 constexpr size_t kStepCount = sizeof(kSteps) / sizeof(kSteps[0]);
 
@@ -197,7 +193,6 @@ std::vector<HostTransferRow> ReconstructionTimings::host_transfer_rows() const {
     HostTransferRow row;
     row.step = kSteps[i].name;
     row.bytes = values[i].transfers;
-    row.counted = kSteps[i].counted;
     row.why = kSteps[i].why;
     out.push_back(row);
   }

@@ -69,11 +69,8 @@ struct PortraitInput {
 // One step's host<->device traffic on CUDA, for the "host transfers" table.
 struct HostTransferRow {
   std::string step;         // the name rows() gives the step
-  HostTransferBytes bytes;  // over the batches run
-  // false: the step's units do not issue their copies through the device context's counter
-  // yet, so `bytes` is not what they move (the table says "not counted").
-  bool counted = true;
-  std::string why;  // why the step touches the host at all, in one line
+  HostTransferBytes bytes;  // over the batches run: every step's units count their copies
+  std::string why;          // why the step touches the host at all, in one line
 };
 
 // Wall-clock milliseconds of one batch's stages, shared by its portraits, and on CUDA the

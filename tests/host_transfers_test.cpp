@@ -95,9 +95,7 @@ TEST(ReconstructionTimingsTransfers, RowsAreTheStepsThatRanInTimingOrder) {
   }
   EXPECT_EQ(rows[0].bytes, (HostTransferBytes{3, 4}));  // 1 align
   EXPECT_EQ(rows[1].bytes, (HostTransferBytes{100, 10}));
-  EXPECT_TRUE(rows[1].counted) << "the R-Net's sizes are counted at the call";
   EXPECT_EQ(rows.back().step, "12 mesh assembly");
-  EXPECT_TRUE(rows.back().counted);
   EXPECT_EQ(rows.back().bytes, HostTransferBytes{});
   EXPECT_TRUE(ReconstructionTimings{}.host_transfer_rows().empty());
 }

@@ -103,10 +103,9 @@ TEST(ReconstructorSteadyState, SecondRunOnCudaCreatesAndAllocatesNothing) {
     EXPECT_EQ(rows[i].step, first_rows[i].step);
     EXPECT_EQ(rows[i].bytes, first_rows[i].bytes) << rows[i].step;
     EXPECT_FALSE(rows[i].why.empty()) << rows[i].step;
-    std::printf("  %-32s up %12llu down %12llu%s\n", rows[i].step.c_str(),
+    std::printf("  %-32s up %12llu down %12llu\n", rows[i].step.c_str(),
                 static_cast<unsigned long long>(rows[i].bytes.up),
-                static_cast<unsigned long long>(rows[i].bytes.down),
-                rows[i].counted ? "" : " (not counted)");
+                static_cast<unsigned long long>(rows[i].bytes.down));
   }
   EXPECT_EQ(transfers_since(after.transfers, before.transfers), counter_share(rows));
   // The head stage's units go through the counter: each moves bytes both ways.
