@@ -20,9 +20,13 @@
 namespace p3d {
 
 #if defined(P3D_WITH_CUDA)
+// alignment_cuda.cpp: the crops downloaded, or left in the device context's buffer.
 std::vector<float> align_images_cuda(const std::vector<const ImageU8*>& photos,
                                      const std::vector<AlignItemParams>& items, int32_t channels,
                                      int device_index);
+const float* align_images_cuda_resident(const std::vector<const ImageU8*>& photos,
+                                        const std::vector<AlignItemParams>& items, int32_t channels,
+                                        int device_index);
 #endif
 
 namespace {
@@ -221,13 +225,18 @@ FaceAlignment plan_alignment(const Landmarks& landmarks, const AlignmentReferenc
                                                                 : plan_opencv(landmarks, reference);
 }
 
-std::vector<float> align_images(const std::vector<const ImageU8*>& photos,
-                                const std::vector<FaceAlignment>& plans, Device device) {
+namespace {
+
+// The kernel's items for a batch, each photo checked against its plan; `channels` receives
+// the photos' channel count. Item b reads photo b at items[b].src_offset of the photos laid
+// end to end.
+std::vector<AlignItemParams> align_items(const std::vector<const ImageU8*>& photos,
+                                         const std::vector<FaceAlignment>& plans,
+                                         int32_t* channels_out) {
   P3D_CHECK(photos.size() == plans.size(), "align_images: ", photos.size(), " photos for ",
             plans.size(), " plans");
   const int32_t n = static_cast<int32_t>(photos.size());
-  if (n == 0) return {};
-  const int32_t channels = photos[0] ? photos[0]->channels : 0;
+  const int32_t channels = n > 0 && photos[0] ? photos[0]->channels : 0;
   std::vector<AlignItemParams> items(n);
   size_t total = 0;
   for (int32_t b = 0; b < n; ++b) {
@@ -246,8 +255,38 @@ std::vector<float> align_images(const std::vector<const ImageU8*>& photos,
     items[b].src_offset = static_cast<int64_t>(total);
     total += photo->pixels.size();
   }
-  const AlignBatchParams batch{n, kAlignCropSize, channels};
-  cpu::check_align_params(batch, items.data());
+  if (n > 0) cpu::check_align_params(AlignBatchParams{n, kAlignCropSize, channels}, items.data());
+  *channels_out = channels;
+  return items;
+}
+
+}  // namespace
+
+const float* align_images_on_device(const std::vector<const ImageU8*>& photos,
+                                    const std::vector<FaceAlignment>& plans, int slots,
+                                    Device device) {
+  P3D_CHECK(device.kind == DeviceKind::CUDA, "align_images_on_device: ", device.str(),
+            " is not a GPU (align_images is the host path)");
+  P3D_CHECK(!photos.empty() && slots >= static_cast<int>(photos.size()),
+            "align_images_on_device: ", photos.size(), " photos for ", slots, " slots");
+  int32_t channels = 0;
+  std::vector<AlignItemParams> items = align_items(photos, plans, &channels);
+  items.resize(static_cast<size_t>(slots), items.back());  // pad: the last crop again
+  std::string reason;
+  if (!cuda_available(&reason)) P3D_THROW("align_images on ", device.str(), ": ", reason);
+#if defined(P3D_WITH_CUDA)
+  return align_images_cuda_resident(photos, items, channels, device.index);
+#else
+  P3D_THROW("align_images on ", device.str(), ": built without CUDA");
+#endif
+}
+
+std::vector<float> align_images(const std::vector<const ImageU8*>& photos,
+                                const std::vector<FaceAlignment>& plans, Device device) {
+  int32_t channels = 0;
+  const std::vector<AlignItemParams> items = align_items(photos, plans, &channels);
+  const int32_t n = static_cast<int32_t>(items.size());
+  if (n == 0) return {};
 
   if (device.kind == DeviceKind::CUDA) {
     std::string reason;

@@ -94,4 +94,13 @@ FaceAlignment plan_alignment(const Landmarks& landmarks, const AlignmentReferenc
 std::vector<float> align_images(const std::vector<const ImageU8*>& photos,
                                 const std::vector<FaceAlignment>& plans, Device device = {});
 
+// The same crops left on the GPU for the R-Net: `slots` of them (>= photos.size(); past the
+// photos the last crop again, as BatchedNetwork pads a batch), in the device context's
+// buffer, whose address this returns. It is valid, on the context's stream (the engine's
+// too), until the next alignment on that device; nothing is synchronised or read back.
+// Throws on a CPU device, without CUDA, or for the checks align_images makes.
+const float* align_images_on_device(const std::vector<const ImageU8*>& photos,
+                                    const std::vector<FaceAlignment>& plans, int slots,
+                                    Device device);
+
 }  // namespace p3d

@@ -38,8 +38,22 @@ std::vector<float> BatchedNetwork::run(const float* inputs, int count, Shape* ou
   for (int b = count; b < batch_; ++b)  // pad: repeat the last item
     std::memcpy(staging_.data() + b * item_floats_, inputs + (count - 1) * item_floats_,
                 item_floats_ * sizeof(float));
+  return run_feed(Tensor::view(staging_.data(), input_shape_, DType::F32), count, output_shape);
+}
+
+std::vector<float> BatchedNetwork::run_on_device(const float* device_inputs, Device device,
+                                                 int count, Shape* output_shape) {
+  P3D_CHECK(count >= 1 && count <= batch_, what_, ": ", count, " inputs for a batch of ", batch_);
+  P3D_CHECK(device.kind != DeviceKind::CPU, what_, ": run_on_device needs a GPU input, not ",
+            device.str(), " (run takes host inputs)");
+  // The engine copies it into its arena on the same stream: no host round trip.
+  return run_feed(Tensor::view(const_cast<float*>(device_inputs), input_shape_, DType::F32, device),
+                  count, output_shape);
+}
+
+std::vector<float> BatchedNetwork::run_feed(const Tensor& input, int count, Shape* output_shape) {
   TensorMap feed;
-  feed[input_name_] = Tensor::view(staging_.data(), input_shape_, DType::F32);
+  feed[input_name_] = input;
   TensorMap outputs = executor_->run(feed);
   auto it = outputs.find(output_name_);
   P3D_CHECK(it != outputs.end(), what_, " (", path_, "): no output '", output_name_, "'");

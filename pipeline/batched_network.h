@@ -35,10 +35,17 @@ class BatchedNetwork {
   // inputs: [count, item_dims...] floats (1 <= count <= batch). Returns the output of the
   // first `count` items; `output_shape` receives the full output shape of the batch.
   std::vector<float> run(const float* inputs, int count, Shape* output_shape = nullptr);
+  // The same from a full, already padded batch [batch, item_dims...] that lies on `device`
+  // (the backend's GPU), written on its stream (align_images_on_device): only the output
+  // comes back to the host.
+  std::vector<float> run_on_device(const float* device_inputs, Device device, int count,
+                                   Shape* output_shape = nullptr);
 
   Executor& executor() { return *executor_; }
 
  private:
+  std::vector<float> run_feed(const Tensor& input, int count, Shape* output_shape);
+
   std::string path_, what_, input_name_, output_name_;
   int batch_ = 0;
   Shape input_shape_;

@@ -16,10 +16,22 @@ FaceNetwork::FaceNetwork(const std::string& path, Backend& backend, int batch)
 std::vector<float> FaceNetwork::run(const float* images, int count) {
   Shape shape;
   std::vector<float> coeffs = net_.run(images, count, &shape);
+  check_output(shape);
+  return coeffs;
+}
+
+std::vector<float> FaceNetwork::run_on_device(const float* device_images, Device device,
+                                              int count) {
+  Shape shape;
+  std::vector<float> coeffs = net_.run_on_device(device_images, device, count, &shape);
+  check_output(shape);
+  return coeffs;
+}
+
+void FaceNetwork::check_output(const Shape& shape) {
   P3D_CHECK(shape.rank() == 2 && shape[1] >= 257, "R-Net (", net_.path(), "): output 'coeff' is ",
             shape.str(), ", expected [", net_.batch(), ", >= 257]");
   coeff_count_ = static_cast<int>(shape[1]);
-  return coeffs;
 }
 
 }  // namespace p3d

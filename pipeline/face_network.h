@@ -23,10 +23,14 @@ class FaceNetwork {
 
   // images: [count, 224, 224, 3] (count <= batch). Returns [count, coeff_count()].
   std::vector<float> run(const float* images, int count);
+  // The same from batch() crops already on `device` (align_images_on_device).
+  std::vector<float> run_on_device(const float* device_images, Device device, int count);
 
   Executor& executor() { return net_.executor(); }
 
  private:
+  void check_output(const Shape& shape);  // [batch, >= 257]; sets coeff_count_
+
   BatchedNetwork net_;
   int coeff_count_ = 0;
 };

@@ -126,10 +126,10 @@ struct StepInfo {
 
 constexpr StepInfo kSteps[] = {
     {"1 align (224 crops)",
-     "photos arrive as host images; the crops come back as the R-Net's host input"},
+     "photos arrive as host images and go up once; the crops stay on the device for the R-Net"},
     {"2 R-Net",
-     "the engine copies the padded input batch up and the coefficients down (sizes counted "
-     "at the call)"},
+     "its input is the alignment's device buffer; the coefficients come down (sizes counted at "
+     "the call): the host checks them and plans the head crops"},
     {"3 3DMM shape, pose, projection",
      "shape, projection and landmarks come back for the host's head-crop geometry"},
     {"4 head crop geometry + record",
@@ -263,18 +263,25 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
   HostTransferMeter align_meter(options.device);
   std::vector<const ImageU8*> photos;
   for (const PortraitInput* p : live) photos.push_back(p->photo);
-  const std::vector<float> aligned = align_images(photos, plans, options.device);
+  const int count = static_cast<int>(live.size());
+  const bool on_gpu = options.device.kind == DeviceKind::CUDA;
+  // On a GPU the crops stay there for the R-Net (the padded batch, on the shared stream).
+  std::vector<float> aligned;
+  const float* device_aligned = nullptr;
+  if (on_gpu)
+    device_aligned = align_images_on_device(photos, plans, rnet->batch(), options.device);
+  else
+    aligned = align_images(photos, plans, options.device);
   t.align_ms += ms_since(start);
   t.align_transfers += align_meter.take();
 
   // 2. The R-Net.
   start = Clock::now();
-  const int count = static_cast<int>(live.size());
-  std::vector<float> coeffs = rnet->run(aligned.data(), count);
+  std::vector<float> coeffs = on_gpu ? rnet->run_on_device(device_aligned, options.device, count)
+                                     : rnet->run(aligned.data(), count);
   t.rnet_ms += ms_since(start);
-  if (options.device.kind == DeviceKind::CUDA)  // the engine's copies: the padded batch
-    t.rnet_transfers +=
-        network_transfers(rnet->batch(), aligned.size() / count, coeffs.size() / count);
+  if (on_gpu)  // the engine's copies: the coefficients of the padded batch come down
+    t.rnet_transfers += network_transfers(rnet->batch(), 0, coeffs.size() / count);
   if (options.coeff_scale != 1.f)
     for (float& c : coeffs) c *= options.coeff_scale;
   const int stride = rnet->coeff_count();

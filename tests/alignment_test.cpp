@@ -31,6 +31,10 @@
 #include "tests/support/require_cuda.h"
 #include "tests/support/test_images.h"
 
+#if defined(P3D_WITH_CUDA)
+#include <cuda_runtime.h>
+#endif
+
 namespace p3d {
 namespace {
 
@@ -497,6 +501,43 @@ TEST(AlignImages, CudaOnAMachineWithoutItSaysWhy) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("align_images"), std::string::npos) << e.what();
   }
+}
+
+TEST(AlignImagesOnDevice, IsAGpuPathOnly) {
+  const ImageU8 photo = noise_photo(64, 64, 9);
+  const FaceAlignment plan = plain_plan(AlignResampler::kOpenCv, 64, 64, 64, 64, 0, 0);
+  try {
+    align_images_on_device({&photo}, {plan}, 2, Device{});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is not a GPU"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(align_images_on_device({&photo}, {plan}, 0, Device{DeviceKind::CUDA, 0}), Error)
+      << "fewer slots than photos";
+}
+
+// The crops left on the GPU for the R-Net are the host path's bytes, the last one repeated
+// into the padding slots.
+TEST(AlignImagesOnDevice, SameBytesAsTheHostPathAndPaddedWithTheLastCrop) {
+  P3D_SKIP_WITHOUT_CUDA();
+#if defined(P3D_WITH_CUDA)
+  const ImageU8 a = noise_photo(300, 260, 10), b = noise_photo(200, 240, 11);
+  FaceAlignment pa = plain_plan(AlignResampler::kOpenCv, 300, 260, 300, 260, 20, 10);
+  pa.warp_shift[0] = 3.5f;
+  const FaceAlignment pb = plain_plan(AlignResampler::kPillow, 200, 240, 200, 240, 0, 5);
+  const std::vector<float> host = align_images({&a, &b}, {pa, pb}, Device{DeviceKind::CUDA, 0});
+  const int slots = 4;
+  const float* device =
+      align_images_on_device({&a, &b}, {pa, pb}, slots, Device{DeviceKind::CUDA, 0});
+  const size_t plane = host.size() / 2;
+  std::vector<float> back(plane * slots);
+  ASSERT_EQ(cudaMemcpy(back.data(), device, back.size() * sizeof(float), cudaMemcpyDeviceToHost),
+            cudaSuccess);
+  EXPECT_TRUE(std::equal(host.begin(), host.end(), back.begin()));
+  for (int slot = 2; slot < slots; ++slot)
+    EXPECT_TRUE(std::equal(host.begin() + plane, host.end(), back.begin() + slot * plane))
+        << "padding slot " << slot;
+#endif
 }
 
 // The kernels' CUDA twins are compared with the CPU in the agreement table

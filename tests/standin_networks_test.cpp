@@ -40,7 +40,12 @@
 #include "pipeline/standin_cache.h"
 #include "pipeline/synthetic_face_model.h"
 #include "pipeline/synthetic_portrait.h"
+#include "tests/support/require_cuda.h"
 #include "tests/test_paths.h"
+
+#if defined(P3D_WITH_CUDA)
+#include <cuda_runtime.h>
+#endif
 
 namespace p3d {
 namespace {
@@ -283,6 +288,30 @@ TEST(StandinRnetAndCache, GeneratedOnceMatchesItsTwinRunsAndIsReused) {
   EXPECT_EQ(fs::file_size(again.rnet_path), fs::file_size(first.rnet_path));
   // No folder name is refused.
   EXPECT_THROW(ensure_standin_assets(""), Error);
+}
+
+// The R-Net fed from a batch already on the GPU (the alignment's buffer in the pipeline)
+// gives the coefficients of the same batch fed from the host.
+TEST(StandinRnetOnCuda, DeviceInputGivesTheHostInputsCoefficients) {
+  P3D_SKIP_WITHOUT_CUDA();
+#if defined(P3D_WITH_CUDA)
+  const StandinAssets assets = ensure_standin_assets((TempEnvironment::dir() / "cache").string());
+  std::unique_ptr<Backend> gpu = make_cuda_backend(0);
+  ASSERT_NE(gpu, nullptr);
+  const int batch = 2;
+  FaceNetwork net(assets.rnet_path, *gpu, batch);
+  std::vector<float> crops(static_cast<size_t>(batch) * 224 * 224 * 3);
+  for (size_t i = 0; i < crops.size(); ++i) crops[i] = static_cast<float>((i * 37) % 256);
+  const std::vector<float> from_host = net.run(crops.data(), batch);
+  float* device = nullptr;
+  ASSERT_EQ(cudaMalloc(&device, crops.size() * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(device, crops.data(), crops.size() * sizeof(float), cudaMemcpyHostToDevice),
+            cudaSuccess);
+  const std::vector<float> from_device = net.run_on_device(device, gpu->device(), batch);
+  cudaFree(device);
+  EXPECT_EQ(from_device, from_host);
+  EXPECT_THROW(net.run_on_device(crops.data(), Device{}, batch), Error) << "a host pointer";
+#endif
 }
 
 TEST(SyntheticPortrait, LabelsLandmarksAndFilesAgree) {
