@@ -109,21 +109,28 @@ TEST(Executor, NewBatchSizeReplansAndAgrees) {
 }
 
 // A 3x3 conv compiled for an 8 x 8 image (too small for the CPU's Winograd path) and run at
-// 32 x 32 (large enough), and the other way round: the filter was packed once, at compile
-// time, so the run must take the path it was packed for, whatever the new size favours.
-TEST(Executor, NewImageSizeKeepsTheConvPathItsFilterWasPackedFor) {
-  auto one_conv = [](int size) {
+// 32 x 32 (large enough), the other way round, and a 7 x 7 image compiled at batch 1 (im2col)
+// and run at batch 8 (Winograd's size) and back: the filter was packed once, at compile
+// time, so the run must take the path it was packed for, whatever the new shape favours.
+TEST(Executor, NewShapeKeepsTheConvPathItsFilterWasPackedFor) {
+  auto one_conv = [](int batch, int size) {
     Graph g;
-    Value x = g.input("img", {1, size, size, 16});
+    Value x = g.input("img", {batch, size, size, 16});
     Value w = g.constant(random_tensor({3, 3, 16, 24}, 11), "w");
     g.output(g.conv2d(x, w, {}, Conv2dAttrs{}.padding(Padding::Same)), "y");
     return g;
   };
-  for (const auto& [compiled, run] : {std::pair{8, 32}, std::pair{32, 8}}) {
-    SCOPED_TRACE(testing::Message() << "compiled at " << compiled << ", run at " << run);
-    Executor reused(one_conv(compiled), cpu());
-    Executor fresh(one_conv(run), cpu());
-    const Tensor x = random_tensor({1, run, run, 16}, 12);
+  struct Shape2 {
+    int batch, size;
+  };
+  const std::pair<Shape2, Shape2> cases[] = {
+      {{1, 8}, {1, 32}}, {{1, 32}, {1, 8}}, {{1, 7}, {8, 7}}, {{8, 7}, {1, 7}}};
+  for (const auto& [compiled, run] : cases) {
+    SCOPED_TRACE(testing::Message() << "compiled at " << compiled.batch << "x" << compiled.size
+                                    << ", run at " << run.batch << "x" << run.size);
+    Executor reused(one_conv(compiled.batch, compiled.size), cpu());
+    Executor fresh(one_conv(run.batch, run.size), cpu());
+    const Tensor x = random_tensor({run.batch, run.size, run.size, 16}, 12);
     const Tensor y = reused.run({{"img", x}}).at("y");
     EXPECT_LT(relative_error(y, fresh.run({{"img", x}}).at("y")), 1e-5);
   }

@@ -3,9 +3,9 @@
 // instead of 36, as 16 GEMMs of [tiles, in_c] x [in_c, out_c] between a transform of the
 // input and one of the output. The filter is transformed and packed once at plan time.
 //
-// Used by conv2d (kernels/cpu/conv2d.cpp) where it pays: outputs of at least 12 x 12 (a smaller
-// one has too few tiles: each transformed filter would be streamed for a dozen rows) and at least 8
-// channels each way. The transforms only add and subtract (the filter's halves are exact),
+// Used by conv2d (kernels/cpu/conv2d.cpp) where it pays: at least 36 2x2 output tiles in the
+// batch (with fewer, each transformed filter would be streamed for a dozen rows) and at least
+// 8 channels each way. The transforms only add and subtract (the filter's halves are exact),
 // so the result differs from the direct sum by rounding alone: the agreement table and
 // TensorFlow's fixtures hold it to the same tolerances as the im2col path.
 #pragma once

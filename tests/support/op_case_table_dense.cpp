@@ -34,9 +34,9 @@ void add_conv2d_cases(std::vector<OpCase>& t) {
   t.push_back(conv2d_case(conv(3, 3, 3, 2, 3, 3)));             // 1x1 output
   t.push_back(conv2d_case(conv(1, 8, 9, 4, 6, 3).stride(1, 2).pad(1, 0, 1, 1)));
   t.push_back(conv2d_case(conv(1, 16, 16, 32, 40, 3).pad(1).with_bias().activation(Unary::Relu6)));
-  // 3x3 stride 1 with outputs of 12 x 12 and more: the CPU's Winograd path. Odd sizes
-  // (half tiles), no padding, one-sided padding, residual and batch; a batch of 7 x 7 outputs
-  // stays on im2col (the choice never depends on the batch).
+  // 3x3 stride 1 with at least 36 2x2 output tiles in the batch: the CPU's Winograd path.
+  // Odd sizes (half tiles), no padding, one-sided padding, residual and batch; 7 x 7 outputs
+  // take it only in a batch (16 tiles per image).
   t.push_back(conv2d_case(
       conv(2, 21, 23, 8, 12, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)));
   t.push_back(conv2d_case(conv(1, 22, 24, 16, 9, 3)));
