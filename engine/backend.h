@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,14 @@ namespace p3d {
 
 struct CustomAttrs;  // engine/op_attrs.h: a user op's kernels, for Backend::custom
 struct CustomCall;
+
+// A recorded sequence of a backend's kernel launches (on CUDA, an instantiated CUDA graph)
+// that can be launched again as one unit, with the same pointers and parameters.
+class LaunchRecording {
+ public:
+  virtual ~LaunchRecording() = default;
+  virtual void replay() = 0;  // queued like any other launch; does not wait
+};
 
 class Backend {
  public:
@@ -90,6 +99,17 @@ class Backend {
   // A user op (CustomAttrs, engine/op_attrs.h): runs this backend's kernel of `op` on the
   // pointers of `call`, or throws p3d::Error naming the op when it has none for this backend.
   virtual void custom(const CustomAttrs& op, const CustomCall& call) = 0;
+
+  // ---- replay --------------------------------------------------------------------------
+  // Records the kernel calls `launches` makes into a LaunchRecording instead of running them
+  // (the executor's steady state: the same plan, arena and pointers every run), or returns
+  // null when this backend does not record or the recording failed; then nothing of
+  // `launches` has taken effect and the caller runs it itself. `launches` must neither
+  // allocate nor copy to or from the host nor wait. The default (the CPU) does not record.
+  virtual std::unique_ptr<LaunchRecording> record(const std::function<void()>& launches) {
+    (void)launches;
+    return nullptr;
+  }
 };
 
 // The CPU backend (always present). threads <= 0: all hardware threads. A precision other

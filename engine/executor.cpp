@@ -52,6 +52,11 @@ struct Plan {
   std::vector<Step> steps;
   std::vector<void*> value_ptr;  // per node id: where its value lives on the backend
   std::vector<Shape> shapes;     // per node id, for this input-shape set
+  // The steps recorded for replay (Backend::record) from the plan's second run on; the
+  // first run builds what the kernels build lazily (cuDNN plans, scratch buffers).
+  int runs = 0;
+  std::unique_ptr<LaunchRecording> recording;
+  bool unrecordable = false;  // the backend declined or failed: run the steps each time
 };
 
 using PlanKey = std::vector<std::vector<int64_t>>;
@@ -69,6 +74,9 @@ struct Executor::Impl {
   Plan& plan_for(const TensorMap& inputs);
   std::unique_ptr<Plan> make_plan();
   void execute(const Step& s);
+  void run_steps(const Plan& plan);
+  bool recordable() const;
+  void run_steps_profiled(const Plan& plan);
   TensorMap run(const TensorMap& inputs);
 
   Backend& backend;
@@ -80,6 +88,7 @@ struct Executor::Impl {
   std::map<PlanKey, std::unique_ptr<Plan>> plans;
   Plan* current = nullptr;
   std::vector<NodeTiming> timings;
+  int replays = 0;
 };
 
 // ---- compile: passes, weights, the first plan ---------------------------------------------
@@ -280,6 +289,34 @@ void Executor::Impl::execute(const Step& s) {
   info.run(backend, OpCall{n, s.lowered, s.inputs, s.output, s.workspace, s.scratch});
 }
 
+void Executor::Impl::run_steps(const Plan& plan) {
+  for (const Step& s : plan.steps)
+    if (!s.empty) execute(s);
+}
+
+void Executor::Impl::run_steps_profiled(const Plan& plan) {
+  using Clock = std::chrono::steady_clock;
+  timings.clear();
+  backend.synchronize();
+  for (const Step& s : plan.steps) {
+    if (s.empty) continue;
+    const auto start = Clock::now();
+    execute(s);
+    backend.synchronize();
+    const Node& n = graph.node(s.node);
+    const OpInfo& info = op_info(s.lowered.op);
+    std::string kernel = info.kernel_plan ? info.kernel_plan(backend, s.lowered) : std::string();
+    timings.push_back(
+        NodeTiming{n.name, op_name(n.kind()),
+                   std::chrono::duration<double, std::micro>(Clock::now() - start).count(),
+                   std::move(kernel)});
+  }
+}
+
+// A user op's kernel may do host work a recording would leave out: graphs with one are
+// never recorded.
+bool Executor::Impl::recordable() const { return graph.count(OpKind::Custom) == 0; }
+
 TensorMap Executor::Impl::run(const TensorMap& inputs) {
   Plan& plan = plan_for(inputs);
   current = &plan;
@@ -294,26 +331,24 @@ TensorMap Executor::Impl::run(const TensorMap& inputs) {
       backend.copy(dst, t.raw(), t.bytes());
   }
 
-  if (options.profile) timings.clear();
-  using Clock = std::chrono::steady_clock;
-  if (options.profile) backend.synchronize();
-  for (const Step& s : plan.steps) {
-    if (s.empty) continue;
-    if (!options.profile) {
-      execute(s);
-      continue;
+  if (options.profile) {
+    run_steps_profiled(plan);  // timed node by node: never replayed
+  } else if (plan.recording) {
+    plan.recording->replay();
+    ++replays;
+  } else if (plan.runs >= 1 && !plan.unrecordable && options.replay && recordable()) {
+    plan.recording = backend.record([&] { run_steps(plan); });
+    if (plan.recording) {
+      plan.recording->replay();
+      ++replays;
+    } else {
+      plan.unrecordable = true;
+      run_steps(plan);
     }
-    const auto start = Clock::now();
-    execute(s);
-    backend.synchronize();
-    const Node& n = graph.node(s.node);
-    const OpInfo& info = op_info(s.lowered.op);
-    std::string kernel = info.kernel_plan ? info.kernel_plan(backend, s.lowered) : std::string();
-    timings.push_back(
-        NodeTiming{n.name, op_name(n.kind()),
-                   std::chrono::duration<double, std::micro>(Clock::now() - start).count(),
-                   std::move(kernel)});
+  } else {
+    run_steps(plan);
   }
+  ++plan.runs;
 
   TensorMap outputs;
   for (const GraphOutput& o : graph.outputs()) {
@@ -346,6 +381,7 @@ const std::vector<NodeTiming>& Executor::timings() const { return impl_->timings
 void Executor::set_profiling(bool on) { impl_->options.profile = on; }
 const Graph& Executor::graph() const { return impl_->graph; }
 size_t Executor::arena_bytes() const { return impl_->current ? impl_->current->arena_bytes : 0; }
+int Executor::replay_count() const { return impl_->replays; }
 int Executor::plan_count() const { return static_cast<int>(impl_->plans.size()); }
 Backend& Executor::backend() const { return impl_->backend; }
 

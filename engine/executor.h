@@ -32,6 +32,10 @@ struct ExecutorOptions {
   bool outputs_on_device = false;
   // Time every node (synchronising the backend after each one); see Executor::timings().
   bool profile = false;
+  // From a plan's second run on, launch its steps as one recording (Backend::record: a CUDA
+  // graph on CUDA) instead of one call per step. Backends that do not record (the CPU), a
+  // profiled run and graphs with custom ops run the steps one by one either way.
+  bool replay = true;
   // Receives one line per pass application when optimising (see PassPipeline).
   std::function<void(const std::string&)> log;
 };
@@ -84,6 +88,8 @@ class Executor {
   size_t weight_bytes() const;
   // How many input shape sets have been planned.
   int plan_count() const;
+  // How many runs launched a recording instead of their steps (see ExecutorOptions::replay).
+  int replay_count() const;
   Backend& backend() const;
 
  private:

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -454,6 +455,37 @@ TEST(CudaBackend, ResnetShapedConvsUseCudnn) {
     EXPECT_EQ(t.kernel.rfind("cudnn", 0), 0u) << t.name << " runs on " << t.kernel;
   }
   EXPECT_EQ(convs, 53);
+}
+
+// From its second run a plan is one CUDA graph (ExecutorOptions::replay): a ResNet's
+// cuDNN convs, cuBLAS matmul and our kernels must all be capturable, and replays of new
+// inputs must give the one-launch-per-step results bit for bit.
+TEST(CudaBackend, ExecutorReplaysItsStepsAsACudaGraph) {
+  SKIP_WITHOUT_CUDA();
+  auto gpu = make_cuda_backend(0);
+  auto graph = [] {
+    Graph g;
+    Value x = g.input("input_imgs", {2, 96, 96, 3});
+    g.output(build_resnet50(g, x, Resnet50Options{}.width(0.25f).outputs(16).random_seed(5)),
+             "out");
+    return g;
+  };
+  Executor replayed(graph(), *gpu);
+  ExecutorOptions steps_only;
+  steps_only.replay = false;
+  Executor stepped(graph(), *gpu, steps_only);
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (int run = 0; run < 4; ++run) {
+    Tensor x = Tensor::empty(Shape{2, 96, 96, 3}, DType::F32);
+    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = u(rng);
+    const Tensor a = replayed.run({{"input_imgs", x}}).at("out");
+    const Tensor b = stepped.run({{"input_imgs", x}}).at("out");
+    ASSERT_EQ(a.numel(), b.numel());
+    EXPECT_EQ(0, std::memcmp(a.raw(), b.raw(), a.bytes())) << "run " << run;
+  }
+  EXPECT_EQ(replayed.replay_count(), 3) << "the capture failed: every run launched its steps";
+  EXPECT_EQ(stepped.replay_count(), 0);
 }
 
 TEST(CudaBackend, MatmulTransposesAndBias) {

@@ -160,6 +160,73 @@ TEST(Executor, PackedFilterOfAnotherConvIsRefused) {
       {"packed for a 1x1 conv 16 -> 24", "this one is 1x1 16 -> 16"});
 }
 
+// ---- replay --------------------------------------------------------------------------------
+
+// Records by keeping the launches and replays by calling them again: the CPU stand-in for
+// a CUDA graph, to check how the executor uses Backend::record.
+class ReplayingBackend final : public test::ForwardingBackend {
+ public:
+  using ForwardingBackend::ForwardingBackend;
+  int records = 0, replays = 0;
+  bool decline = false;
+  std::unique_ptr<LaunchRecording> record(const std::function<void()>& launches) override {
+    ++records;
+    if (decline) return nullptr;
+    struct Kept final : LaunchRecording {
+      Kept(std::function<void()> f, int* count) : launches(std::move(f)), replays(count) {}
+      void replay() override {
+        ++*replays;
+        launches();
+      }
+      std::function<void()> launches;
+      int* replays;
+    };
+    return std::make_unique<Kept>(launches, &replays);
+  }
+};
+
+TEST(ExecutorReplay, RecordsOnAPlansSecondRunThenReplaysIt) {
+  ReplayingBackend replaying(cpu());
+  Executor ex(narrow_resnet(1, 64), replaying);
+  ExecutorOptions steps_only;
+  steps_only.replay = false;
+  Executor reference(narrow_resnet(1, 64), cpu(), steps_only);
+  for (int run = 0; run < 4; ++run) {
+    const Tensor x = random_tensor({1, 64, 64, 3}, 20 + run);
+    const Tensor y = ex.run({{"img", x}}).at("logits");
+    EXPECT_LT(relative_error(y, reference.run({{"img", x}}).at("logits")), 1e-6) << "run " << run;
+  }
+  EXPECT_EQ(replaying.records, 1) << "recorded once, on the second run";
+  EXPECT_EQ(replaying.replays, 3);
+  EXPECT_EQ(ex.replay_count(), 3);
+  // A new shape is a new plan: run once, then recorded again.
+  ex.run({{"img", random_tensor({2, 64, 64, 3}, 30)}});
+  ex.run({{"img", random_tensor({2, 64, 64, 3}, 31)}});
+  EXPECT_EQ(replaying.records, 2);
+  // Profiled runs time every step: never replayed.
+  ex.set_profiling(true);
+  ex.run({{"img", random_tensor({1, 64, 64, 3}, 32)}});
+  EXPECT_EQ(replaying.replays, 4);
+  EXPECT_FALSE(ex.timings().empty());
+}
+
+TEST(ExecutorReplay, ABackendThatDeclinesIsAskedOnceAndTheStepsRun) {
+  ReplayingBackend declining(cpu());
+  declining.decline = true;
+  Executor ex(narrow_resnet(1, 64), declining);
+  ExecutorOptions steps_only;
+  steps_only.replay = false;
+  Executor reference(narrow_resnet(1, 64), cpu(), steps_only);
+  for (int run = 0; run < 3; ++run) {
+    const Tensor x = random_tensor({1, 64, 64, 3}, 40 + run);
+    EXPECT_LT(
+        relative_error(ex.run({{"img", x}}).at("logits"), reference.run({{"img", x}}).at("logits")),
+        1e-6);
+  }
+  EXPECT_EQ(declining.records, 1);
+  EXPECT_EQ(ex.replay_count(), 0);
+}
+
 // ---- memory ------------------------------------------------------------------------------
 
 // Forwards to the CPU backend, counting allocations.

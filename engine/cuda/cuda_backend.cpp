@@ -18,6 +18,7 @@
 #include <string>
 
 #include "engine/backend.h"
+#include "engine/cuda/cuda_graph_recording.h"
 #include "engine/cuda/cudnn_conv.h"
 #include "engine/cuda/device_probe.h"
 #include "engine/op_attrs.h"
@@ -264,6 +265,12 @@ class CudaBackend final : public Backend {
     on_stream.stream = stream();
     op.cuda(on_stream);
     P3D_CUDA_CHECK(cudaGetLastError());  // a launch the callback did not check
+  }
+
+  // The executor's steady state as one CUDA graph (engine/cuda/cuda_graph_recording.h).
+  std::unique_ptr<LaunchRecording> record(const std::function<void()>& launches) override {
+    current();
+    return cuda::record_cuda_graph(stream(), launches);
   }
 
  private:

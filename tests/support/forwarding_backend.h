@@ -66,6 +66,9 @@ class ForwardingBackend : public Backend {
   void slice(const SliceParams& p, const void* x, void* y) override { inner_.slice(p, x, y); }
   void resize(const ResizeParams& p, const float* x, float* y) override { inner_.resize(p, x, y); }
   void custom(const CustomAttrs& op, const CustomCall& call) override { inner_.custom(op, call); }
+  std::unique_ptr<LaunchRecording> record(const std::function<void()>& launches) override {
+    return inner_.record(launches);
+  }
 
  private:
   Backend& inner_;
