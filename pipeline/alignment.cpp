@@ -260,6 +260,12 @@ std::vector<AlignItemParams> align_items(const std::vector<const ImageU8*>& phot
   return items;
 }
 
+// Throws, naming `device`, unless this build has CUDA and a usable GPU.
+void require_cuda(const Device& device) {
+  std::string reason;
+  if (!cuda_available(&reason)) P3D_THROW("align_images on ", device.str(), ": ", reason);
+}
+
 }  // namespace
 
 const float* align_images_on_device(const std::vector<const ImageU8*>& photos,
@@ -272,12 +278,11 @@ const float* align_images_on_device(const std::vector<const ImageU8*>& photos,
   int32_t channels = 0;
   std::vector<AlignItemParams> items = align_items(photos, plans, &channels);
   items.resize(static_cast<size_t>(slots), items.back());  // pad: the last crop again
-  std::string reason;
-  if (!cuda_available(&reason)) P3D_THROW("align_images on ", device.str(), ": ", reason);
+  require_cuda(device);
 #if defined(P3D_WITH_CUDA)
   return align_images_cuda_resident(photos, items, channels, device.index);
 #else
-  P3D_THROW("align_images on ", device.str(), ": built without CUDA");
+  return nullptr;  // not reached: require_cuda threw
 #endif
 }
 
@@ -289,12 +294,9 @@ std::vector<float> align_images(const std::vector<const ImageU8*>& photos,
   if (n == 0) return {};
 
   if (device.kind == DeviceKind::CUDA) {
-    std::string reason;
-    if (!cuda_available(&reason)) P3D_THROW("align_images on ", device.str(), ": ", reason);
+    require_cuda(device);
 #if defined(P3D_WITH_CUDA)
     return align_images_cuda(photos, items, channels, device.index);
-#else
-    P3D_THROW("align_images on ", device.str(), ": built without CUDA");
 #endif
   }
   // On the CPU each photo is read where it lies: one item at a time, rows in parallel.

@@ -37,6 +37,24 @@ TEST(Device, BareKindIsDeviceZeroAndIndexIsKept) {
 
 #if defined(P3D_WITH_CUDA)
 
+// One triangle facing the camera, as a render's input (which points into the members).
+struct OneTriangle {
+  std::vector<float> vertices = {-1.f, -1.f, 0.f, 1.f, -1.f, 0.f, 0.f, 1.f, 0.f};
+  std::vector<int32_t> triangles = {0, 1, 2};
+  RenderCamera camera{1015.f, 128.f, 128.f};
+  DepthRenderInput input;
+  OneTriangle() {
+    input.batch = 1;
+    input.vertex_count = 3;
+    input.vertices = vertices.data();
+    input.triangle_count = 1;
+    input.triangles = triangles.data();
+    input.cameras = &camera;
+  }
+  OneTriangle(const OneTriangle&) = delete;
+  OneTriangle& operator=(const OneTriangle&) = delete;
+};
+
 TEST(CudaDeviceContext, OneContextPerDeviceWhileHeld) {
   P3D_SKIP_WITHOUT_CUDA();
   std::shared_ptr<cuda::DeviceContext> a = cuda::acquire_device_context(0);
@@ -76,16 +94,8 @@ TEST(CudaDeviceContext, HandlesAreCreatedOnceAndBuffersReused) {
 TEST(CudaDeviceContext, SecondRenderAllocatesNothing) {
   P3D_SKIP_WITHOUT_CUDA();
   std::shared_ptr<cuda::DeviceContext> c = cuda::acquire_device_context(0);
-  const std::vector<float> vertices = {-1.f, -1.f, 0.f, 1.f, -1.f, 0.f, 0.f, 1.f, 0.f};
-  const std::vector<int32_t> triangles = {0, 1, 2};
-  const RenderCamera camera{1015.f, 128.f, 128.f};
-  DepthRenderInput in;
-  in.batch = 1;
-  in.vertex_count = 3;
-  in.vertices = vertices.data();
-  in.triangle_count = 1;
-  in.triangles = triangles.data();
-  in.cameras = &camera;
+  const OneTriangle triangle;
+  const DepthRenderInput& in = triangle.input;
   const DepthAndMask first = render_depth_and_mask(in, DeviceKind::CUDA);
   const size_t allocations = c->allocations();
   const size_t creations = c->stream_and_handle_creations();
@@ -107,16 +117,8 @@ TEST(CudaDeviceContext, UnitOnAMissingDeviceFailsInsteadOfUsingDeviceZero) {
   P3D_SKIP_WITHOUT_CUDA();
   int count = 0;
   ASSERT_EQ(cudaGetDeviceCount(&count), cudaSuccess);
-  const std::vector<float> vertices = {-1.f, -1.f, 0.f, 1.f, -1.f, 0.f, 0.f, 1.f, 0.f};
-  const std::vector<int32_t> triangles = {0, 1, 2};
-  const RenderCamera camera{1015.f, 128.f, 128.f};
-  DepthRenderInput in;
-  in.batch = 1;
-  in.vertex_count = 3;
-  in.vertices = vertices.data();
-  in.triangle_count = 1;
-  in.triangles = triangles.data();
-  in.cameras = &camera;
+  const OneTriangle triangle;
+  const DepthRenderInput& in = triangle.input;
   EXPECT_THROW(render_depth_and_mask(in, Device{DeviceKind::CUDA, count}), Error);
   EXPECT_NO_THROW(render_depth_and_mask(in, Device{DeviceKind::CUDA, count - 1}));
 }

@@ -185,16 +185,21 @@ class ReplayingBackend final : public test::ForwardingBackend {
   }
 };
 
+// The same network run step by step, as the replays' reference.
+std::unique_ptr<Executor> step_by_step_resnet() {
+  ExecutorOptions steps_only;
+  steps_only.replay = false;
+  return std::make_unique<Executor>(narrow_resnet(1, 64), cpu(), steps_only);
+}
+
 TEST(ExecutorReplay, RecordsOnAPlansSecondRunThenReplaysIt) {
   ReplayingBackend replaying(cpu());
   Executor ex(narrow_resnet(1, 64), replaying);
-  ExecutorOptions steps_only;
-  steps_only.replay = false;
-  Executor reference(narrow_resnet(1, 64), cpu(), steps_only);
+  const std::unique_ptr<Executor> reference = step_by_step_resnet();
   for (int run = 0; run < 4; ++run) {
     const Tensor x = random_tensor({1, 64, 64, 3}, 20 + run);
     const Tensor y = ex.run({{"img", x}}).at("logits");
-    EXPECT_LT(relative_error(y, reference.run({{"img", x}}).at("logits")), 1e-6) << "run " << run;
+    EXPECT_LT(relative_error(y, reference->run({{"img", x}}).at("logits")), 1e-6) << "run " << run;
   }
   EXPECT_EQ(replaying.records, 1) << "recorded once, on the second run";
   EXPECT_EQ(replaying.replays, 3);
@@ -214,14 +219,12 @@ TEST(ExecutorReplay, ABackendThatDeclinesIsAskedOnceAndTheStepsRun) {
   ReplayingBackend declining(cpu());
   declining.decline = true;
   Executor ex(narrow_resnet(1, 64), declining);
-  ExecutorOptions steps_only;
-  steps_only.replay = false;
-  Executor reference(narrow_resnet(1, 64), cpu(), steps_only);
+  const std::unique_ptr<Executor> reference = step_by_step_resnet();
   for (int run = 0; run < 3; ++run) {
     const Tensor x = random_tensor({1, 64, 64, 3}, 40 + run);
-    EXPECT_LT(
-        relative_error(ex.run({{"img", x}}).at("logits"), reference.run({{"img", x}}).at("logits")),
-        1e-6);
+    EXPECT_LT(relative_error(ex.run({{"img", x}}).at("logits"),
+                             reference->run({{"img", x}}).at("logits")),
+              1e-6);
   }
   EXPECT_EQ(declining.records, 1);
   EXPECT_EQ(ex.replay_count(), 0);

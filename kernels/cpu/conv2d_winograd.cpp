@@ -63,22 +63,9 @@ WinogradPlan plan_winograd(const Conv2dParams& p, int threads) {
 }
 
 // The transforms compiled for the active instruction set (kernels/cpu/isa/).
-const WinogradTransforms& select_transforms() {
-#if defined(__x86_64__)  // the AVX files are only compiled for x86-64 (CMakeLists.txt)
-  switch (active_cpu_isa()) {
-    case CpuIsa::Avx512:
-      return winograd_transforms_avx512();
-    case CpuIsa::Avx2:
-      return winograd_transforms_avx2();
-    case CpuIsa::Baseline:
-      break;
-  }
-#endif
-  return winograd_transforms_baseline();
-}
-
 const WinogradTransforms& transforms() {
-  static const WinogradTransforms& t = select_transforms();
+  static const WinogradTransforms& t = for_active_isa(
+      winograd_transforms_avx512, winograd_transforms_avx2, winograd_transforms_baseline);
   return t;
 }
 

@@ -25,22 +25,9 @@ constexpr size_t kAlignFloats = 16;              // 64 bytes: aligned vector loa
 constexpr int64_t kMcBudgetFloats = 48 * 1024;   // an A block: 192 KiB, inside L2
 constexpr int64_t kNcBudgetFloats = 128 * 1024;  // gemm()'s packed B chunk: 512 KiB
 
-const MicroKernel& select_kernel() {
-#if defined(__x86_64__)  // the AVX files are only compiled for x86-64 (CMakeLists.txt)
-  switch (active_cpu_isa()) {
-    case CpuIsa::Avx512:
-      return micro_kernel_avx512();
-    case CpuIsa::Avx2:
-      return micro_kernel_avx2();
-    case CpuIsa::Baseline:
-      break;
-  }
-#endif
-  return micro_kernel_baseline();
-}
-
 const MicroKernel& kernel() {
-  static const MicroKernel& k = select_kernel();
+  static const MicroKernel& k =
+      for_active_isa(micro_kernel_avx512, micro_kernel_avx2, micro_kernel_baseline);
   return k;
 }
 
