@@ -24,9 +24,9 @@ namespace p3d {
 std::vector<float> align_images_cuda(const std::vector<const ImageU8*>& photos,
                                      const std::vector<AlignItemParams>& items, int32_t channels,
                                      int device_index);
-const float* align_images_cuda_resident(const std::vector<const ImageU8*>& photos,
-                                        const std::vector<AlignItemParams>& items, int32_t channels,
-                                        int device_index);
+DeviceAlignment align_images_cuda_resident(const std::vector<const ImageU8*>& photos,
+                                           const std::vector<AlignItemParams>& items,
+                                           int32_t channels, int device_index);
 #endif
 
 namespace {
@@ -268,9 +268,9 @@ void require_cuda(const Device& device) {
 
 }  // namespace
 
-const float* align_images_on_device(const std::vector<const ImageU8*>& photos,
-                                    const std::vector<FaceAlignment>& plans, int slots,
-                                    Device device) {
+DeviceAlignment align_images_on_device(const std::vector<const ImageU8*>& photos,
+                                       const std::vector<FaceAlignment>& plans, int slots,
+                                       Device device) {
   P3D_CHECK(device.kind == DeviceKind::CUDA, "align_images_on_device: ", device.str(),
             " is not a GPU (align_images is the host path)");
   P3D_CHECK(!photos.empty() && slots >= static_cast<int>(photos.size()),
@@ -282,7 +282,7 @@ const float* align_images_on_device(const std::vector<const ImageU8*>& photos,
 #if defined(P3D_WITH_CUDA)
   return align_images_cuda_resident(photos, items, channels, device.index);
 #else
-  return nullptr;  // not reached: require_cuda threw
+  return {};  // not reached: require_cuda threw
 #endif
 }
 

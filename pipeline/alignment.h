@@ -96,11 +96,16 @@ std::vector<float> align_images(const std::vector<const ImageU8*>& photos,
 
 // The same crops left on the GPU for the R-Net: `slots` of them (>= photos.size(); past the
 // photos the last crop again, as BatchedNetwork pads a batch), in the device context's
-// buffer, whose address this returns. It is valid, on the context's stream (the engine's
-// too), until the next alignment on that device; nothing is synchronised or read back.
-// Throws on a CPU device, without CUDA, or for the checks align_images makes.
-const float* align_images_on_device(const std::vector<const ImageU8*>& photos,
-                                    const std::vector<FaceAlignment>& plans, int slots,
-                                    Device device);
+// buffer; `photos[b]` is where photo b's bytes went up (the head crops cut from them again,
+// pipeline/head_crop.h). Both stay valid, on the context's stream (the engine's too), while
+// the context is held and until the next alignment on that device; nothing is synchronised
+// or read back. Throws on a CPU device, without CUDA, or for the checks align_images makes.
+struct DeviceAlignment {
+  const float* crops = nullptr;        // [slots, 224, 224, C] floats
+  std::vector<const uint8_t*> photos;  // per photo, its bytes on the device
+};
+DeviceAlignment align_images_on_device(const std::vector<const ImageU8*>& photos,
+                                       const std::vector<FaceAlignment>& plans, int slots,
+                                       Device device);
 
 }  // namespace p3d

@@ -21,10 +21,15 @@ namespace p3d {
 
 namespace {
 
+struct OnDevice {
+  float* crops;     // the context's "align.out"
+  uint8_t* photos;  // the context's "align.photos": photo b at items[b].src_offset
+};
+
 // Uploads the photos (photos[b] at items[b].src_offset; items past the photos repeat one)
 // and resamples every item into the context's "align.out" buffer, on its stream.
-float* resample_on_device(cuda::DeviceContext& c, const std::vector<const ImageU8*>& photos,
-                          const std::vector<AlignItemParams>& items, int32_t channels) {
+OnDevice resample_on_device(cuda::DeviceContext& c, const std::vector<const ImageU8*>& photos,
+                            const std::vector<AlignItemParams>& items, int32_t channels) {
   const int32_t n = static_cast<int32_t>(items.size());
   size_t photo_bytes = 0;
   for (const ImageU8* photo : photos) photo_bytes += photo->bytes();
@@ -37,7 +42,7 @@ float* resample_on_device(cuda::DeviceContext& c, const std::vector<const ImageU
   c.upload(d_items, items.data(), sizeof(AlignItemParams) * n);
   cuda::align_faces(AlignBatchParams{n, kAlignCropSize, channels}, items.data(), d_items, d_photos,
                     d_out, c.stream());
-  return d_out;
+  return {d_out, d_photos};
 }
 
 }  // namespace
@@ -47,7 +52,7 @@ std::vector<float> align_images_cuda(const std::vector<const ImageU8*>& photos,
                                      int device_index) {
   const std::shared_ptr<cuda::DeviceContext> context = cuda::acquire_device_context(device_index);
   context->make_current();
-  const float* d_out = resample_on_device(*context, photos, items, channels);
+  const float* d_out = resample_on_device(*context, photos, items, channels).crops;
   std::vector<float> out(static_cast<size_t>(kAlignCropSize) * kAlignCropSize * channels *
                          items.size());
   context->download(out.data(), d_out, sizeof(float) * out.size());
@@ -55,13 +60,18 @@ std::vector<float> align_images_cuda(const std::vector<const ImageU8*>& photos,
   return out;
 }
 
-const float* align_images_cuda_resident(const std::vector<const ImageU8*>& photos,
-                                        const std::vector<AlignItemParams>& items, int32_t channels,
-                                        int device_index) {
+DeviceAlignment align_images_cuda_resident(const std::vector<const ImageU8*>& photos,
+                                           const std::vector<AlignItemParams>& items,
+                                           int32_t channels, int device_index) {
   // The context outlives this call: the Reconstructor (and the engine's backend) hold it.
   const std::shared_ptr<cuda::DeviceContext> context = cuda::acquire_device_context(device_index);
   context->make_current();
-  return resample_on_device(*context, photos, items, channels);
+  const OnDevice on_device = resample_on_device(*context, photos, items, channels);
+  DeviceAlignment out;
+  out.crops = on_device.crops;
+  for (size_t b = 0; b < photos.size(); ++b)
+    out.photos.push_back(on_device.photos + items[b].src_offset);
+  return out;
 }
 
 }  // namespace p3d

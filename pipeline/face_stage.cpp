@@ -1,6 +1,7 @@
 // Steps 3-5 of the face stage for a batch (face_stage.h).
 #include "pipeline/face_stage.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "kernels/error.h"
@@ -82,7 +83,13 @@ std::vector<Step1Record> FaceStage::run(const std::vector<FacePortrait>& portrai
   t.crop_geometry_transfers = transfers.take();
 
   start = Clock::now();
-  HeadCropImages images = cut_head_crops(crops, photos, labels, device_);
+  // On CUDA the photos the alignment uploaded are used in place when every portrait has one.
+  std::vector<const uint8_t*> device_photos;
+  for (const FacePortrait& p : portraits) device_photos.push_back(p.device_photo);
+  if (device_.kind != DeviceKind::CUDA ||
+      std::find(device_photos.begin(), device_photos.end(), nullptr) != device_photos.end())
+    device_photos.clear();
+  HeadCropImages images = cut_head_crops(crops, photos, labels, device_, device_photos);
   t.crop_images_ms = ms_since(start);
   t.crop_images_transfers = transfers.take();
 

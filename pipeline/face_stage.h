@@ -27,6 +27,9 @@ struct FacePortrait {
   double inv_offset[2] = {0.0, 0.0};
   ImageU8View photo;   // BGR, row 0 at the top
   ImageU8View labels;  // face-parsing labels, same size as the photo
+  // On CUDA, where the photo's bytes already lie on the stage's GPU (the alignment's
+  // upload, align_images_on_device), or null: step 4 then cuts the crop there.
+  const uint8_t* device_photo = nullptr;
 };
 
 // Wall-clock milliseconds of each part of the last run (host + device, synchronised).

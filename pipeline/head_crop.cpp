@@ -15,6 +15,7 @@ namespace p3d {
 
 #if defined(P3D_WITH_CUDA)
 HeadCropImages cut_head_crops_cuda(const std::vector<HeadCrop>& crops,
+                                   const std::vector<const uint8_t*>& device_photos,
                                    const std::vector<ImageU8View>& photos,
                                    const std::vector<ImageU8View>& masks, int device_index);
 #endif
@@ -169,7 +170,8 @@ HeadCrop HeadCropper::compute(const HeadCropInput& in) const {
 
 HeadCropImages cut_head_crops(const std::vector<HeadCrop>& crops,
                               const std::vector<ImageU8View>& photos,
-                              const std::vector<ImageU8View>& masks, Device device) {
+                              const std::vector<ImageU8View>& masks, Device device,
+                              const std::vector<const uint8_t*>& device_photos) {
   P3D_CHECK(photos.size() == crops.size() && masks.size() == crops.size(),
             "head crop: ", crops.size(), " crops but ", photos.size(), " photos and ", masks.size(),
             " masks");
@@ -194,7 +196,9 @@ HeadCropImages cut_head_crops(const std::vector<HeadCrop>& crops,
     std::string reason;
     if (!cuda_available(&reason)) P3D_THROW("head crop on ", device.str(), ": ", reason);
 #if defined(P3D_WITH_CUDA)
-    return cut_head_crops_cuda(crops, photos, masks, device.index);
+    P3D_CHECK(device_photos.empty() || device_photos.size() == crops.size(),
+              "head crop: ", device_photos.size(), " device photos for ", crops.size(), " crops");
+    return cut_head_crops_cuda(crops, device_photos, photos, masks, device.index);
 #endif
   }
   HeadCropImages out;

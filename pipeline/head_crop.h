@@ -93,8 +93,11 @@ struct HeadCropImages {
   std::vector<uint8_t> photos;  // [N, 256, 256, C]
   std::vector<uint8_t> masks;   // [N, 256, 256]
 };
+// On CUDA, `device_photos` may give, for every crop, where photos[b]'s bytes already lie on
+// that GPU (align_images_on_device's upload, all in one buffer): then only the masks go up.
 HeadCropImages cut_head_crops(const std::vector<HeadCrop>& crops,
                               const std::vector<ImageU8View>& photos,
-                              const std::vector<ImageU8View>& masks, Device device = {});
+                              const std::vector<ImageU8View>& masks, Device device = {},
+                              const std::vector<const uint8_t*>& device_photos = {});
 
 }  // namespace p3d

@@ -1,12 +1,13 @@
-// The CUDA path of cut_head_crops (head_crop.h): the batch's photos and masks are packed
-// into one upload each, every window is cut by one launch per image kind
-// (kernels/cuda/crop_resample.h, the same per-pixel functions as the CPU loop), and the
-// crops come back to the host. Stream and buffers are the device's context
+// The CUDA path of cut_head_crops (head_crop.h): the batch's photos (unless the alignment
+// left them on the device) and masks are packed into one upload each, every window is cut by one
+// launch per image kind (kernels/cuda/crop_resample.h, the same per-pixel functions as the CPU
+// loop), and the crops come back to the host. Stream and buffers are the device's context
 // (kernels/cuda/device_context.h): grown on the first batch, reused by the next.
 #if defined(P3D_WITH_CUDA)
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -19,6 +20,7 @@
 namespace p3d {
 
 HeadCropImages cut_head_crops_cuda(const std::vector<HeadCrop>& crops,
+                                   const std::vector<const uint8_t*>& device_photos,
                                    const std::vector<ImageU8View>& photos,
                                    const std::vector<ImageU8View>& masks, int device_index) {
   const std::shared_ptr<cuda::DeviceContext> context = cuda::acquire_device_context(device_index);
@@ -45,9 +47,19 @@ HeadCropImages cut_head_crops_cuda(const std::vector<HeadCrop>& crops,
     mask_bytes += static_cast<size_t>(masks[b].width) * masks[b].height;
   }
 
+  // Photos the alignment already uploaded are read where they lie, from one base: offsets
+  // are taken from the lowest address (they share one buffer).
+  const bool photos_on_device = !device_photos.empty();
+  const uint8_t* photo_base = nullptr;
+  if (photos_on_device) {
+    photo_base = *std::min_element(device_photos.begin(), device_photos.end());
+    for (int32_t b = 0; b < n; ++b) photo_items[b].src_offset = device_photos[b] - photo_base;
+  }
+
   cuda::DeviceContext& c = *context;
   const cudaStream_t stream = c.stream();
-  uint8_t* d_photos = c.buffer_as<uint8_t>("crop.photos", photo_bytes);
+  uint8_t* d_photos = photos_on_device ? const_cast<uint8_t*>(photo_base)
+                                       : c.buffer_as<uint8_t>("crop.photos", photo_bytes);
   uint8_t* d_masks = c.buffer_as<uint8_t>("crop.masks", mask_bytes);
   auto* items = c.buffer_as<CropResampleParams>("crop.items", 2 * static_cast<size_t>(n));
   uint8_t* d_out_photos = c.buffer_as<uint8_t>("crop.out_photos", n * plane * channels);
@@ -55,7 +67,7 @@ HeadCropImages cut_head_crops_cuda(const std::vector<HeadCrop>& crops,
   for (int32_t b = 0; b < n; ++b) {
     const size_t pb = static_cast<size_t>(photos[b].width) * photos[b].height * channels;
     const size_t mb = static_cast<size_t>(masks[b].width) * masks[b].height;
-    c.upload(d_photos + photo_items[b].src_offset, photos[b].data, pb);
+    if (!photos_on_device) c.upload(d_photos + photo_items[b].src_offset, photos[b].data, pb);
     c.upload(d_masks + mask_items[b].src_offset, masks[b].data, mb);
   }
   c.upload(items, photo_items.data(), sizeof(CropResampleParams) * n);

@@ -135,7 +135,8 @@ constexpr StepInfo kSteps[] = {
     {"4 head crop geometry + record",
      "POS moments and the crop projection come back: the crop geometry runs on the host"},
     {"4 head crop resampling",
-     "photos and labels go up per batch; the crops come back for the record"},
+     "the labels go up (the photos are the alignment's upload); the crops come back for the "
+     "record"},
     {"5 render face depth + mask",
      "the face render comes back: the record and the head stage read it on the host"},
     {"6 masks", "labels and coverage go up; the planes come back for steps 7 and 8"},
@@ -267,7 +268,7 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
   const bool on_gpu = options.device.kind == DeviceKind::CUDA;
   // On a GPU the crops stay there for the R-Net (the padded batch, on the shared stream).
   std::vector<float> aligned;
-  const float* device_aligned = nullptr;
+  DeviceAlignment device_aligned;
   if (on_gpu)
     device_aligned = align_images_on_device(photos, plans, rnet->batch(), options.device);
   else
@@ -277,8 +278,9 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
 
   // 2. The R-Net.
   start = Clock::now();
-  std::vector<float> coeffs = on_gpu ? rnet->run_on_device(device_aligned, options.device, count)
-                                     : rnet->run(aligned.data(), count);
+  std::vector<float> coeffs = on_gpu
+                                  ? rnet->run_on_device(device_aligned.crops, options.device, count)
+                                  : rnet->run(aligned.data(), count);
   t.rnet_ms += ms_since(start);
   if (on_gpu)  // the engine's copies: the coefficients of the padded batch come down
     t.rnet_transfers += network_transfers(rnet->batch(), 0, coeffs.size() / count);
@@ -314,6 +316,7 @@ void Reconstructor::Impl::run_batch(const std::vector<const PortraitInput*>& inp
     in.inv_offset[1] = plans[k].inv_offset[1];
     in.photo = ImageU8View{p.photo->data(), p.photo->width, p.photo->height, p.photo->channels};
     in.labels = ImageU8View{labels->data(), labels->width, labels->height, 1};
+    if (on_gpu) in.device_photo = device_aligned.photos[k];  // uploaded once, in step 1
     face_in.push_back(in);
     face_owners.push_back(live_results[k]);
   }

@@ -527,12 +527,21 @@ TEST(AlignImagesOnDevice, SameBytesAsTheHostPathAndPaddedWithTheLastCrop) {
   const FaceAlignment pb = plain_plan(AlignResampler::kPillow, 200, 240, 200, 240, 0, 5);
   const std::vector<float> host = align_images({&a, &b}, {pa, pb}, Device{DeviceKind::CUDA, 0});
   const int slots = 4;
-  const float* device =
+  const DeviceAlignment device =
       align_images_on_device({&a, &b}, {pa, pb}, slots, Device{DeviceKind::CUDA, 0});
   const size_t plane = host.size() / 2;
   std::vector<float> back(plane * slots);
-  ASSERT_EQ(cudaMemcpy(back.data(), device, back.size() * sizeof(float), cudaMemcpyDeviceToHost),
-            cudaSuccess);
+  ASSERT_EQ(
+      cudaMemcpy(back.data(), device.crops, back.size() * sizeof(float), cudaMemcpyDeviceToHost),
+      cudaSuccess);
+  // The photos stay where they went up, for the head crops (step 4).
+  ASSERT_EQ(device.photos.size(), 2u);
+  for (const auto& [photo, on_device] : {std::pair{&a, device.photos[0]}, {&b, device.photos[1]}}) {
+    std::vector<uint8_t> bytes(photo->pixels.size());
+    ASSERT_EQ(cudaMemcpy(bytes.data(), on_device, bytes.size(), cudaMemcpyDeviceToHost),
+              cudaSuccess);
+    EXPECT_EQ(bytes, photo->pixels);
+  }
   EXPECT_TRUE(std::equal(host.begin(), host.end(), back.begin()));
   for (int slot = 2; slot < slots; ++slot)
     EXPECT_TRUE(std::equal(host.begin() + plane, host.end(), back.begin() + slot * plane))

@@ -24,6 +24,10 @@
 #include "tests/face_record_fixture.h"
 #include "tests/support/require_cuda.h"
 
+#if defined(P3D_WITH_CUDA)
+#include <cuda_runtime.h>
+#endif
+
 namespace p3d {
 namespace {
 
@@ -266,6 +270,27 @@ TEST(HeadCropCuda, CropsAgreeWithCpuBitForBit) {
   const HeadCropImages g = cut_head_crops(crops, pv, mv, Device{DeviceKind::CUDA, 0});
   EXPECT_EQ(a.photos, g.photos);
   EXPECT_EQ(a.masks, g.masks);
+#if defined(P3D_WITH_CUDA)
+  // The photos already on the device, in one buffer and out of order (as the alignment's
+  // upload leaves them for step 4): the same crops, without uploading them again.
+  size_t total = 0;
+  for (const auto& p : photos) total += p.size();
+  uint8_t* buffer = nullptr;
+  ASSERT_EQ(cudaMalloc(&buffer, total), cudaSuccess);
+  std::vector<const uint8_t*> on_device(3);
+  size_t offset = 0;
+  for (int b : {2, 0, 1}) {
+    ASSERT_EQ(
+        cudaMemcpy(buffer + offset, photos[b].data(), photos[b].size(), cudaMemcpyHostToDevice),
+        cudaSuccess);
+    on_device[b] = buffer + offset;
+    offset += photos[b].size();
+  }
+  const HeadCropImages d = cut_head_crops(crops, pv, mv, Device{DeviceKind::CUDA, 0}, on_device);
+  cudaFree(buffer);
+  EXPECT_EQ(a.photos, d.photos);
+  EXPECT_EQ(a.masks, d.masks);
+#endif
 }
 
 TEST(Step1Record, MatRoundTrip) {
