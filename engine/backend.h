@@ -68,8 +68,9 @@ class Backend {
   virtual size_t conv2d_workspace(const Conv2dParams& p) = 0;
   virtual size_t conv_transpose2d_workspace(const ConvTranspose2dParams& p) = 0;
   // What runs a conv of these params on this backend, in words (e.g. the CUDA backend's
-  // "cudnn IMPLICIT_PRECOMP_GEMM" or "direct (cuDNN: ...)"), for profiles and tests; empty
-  // for a backend with a single implementation. May build the plan, like *_workspace().
+  // "cudnn IMPLICIT_PRECOMP_GEMM" or "direct (cuDNN: ...)", the CPU's "winograd F(2x2,3x3),
+  // avx512"), for profiles and tests; empty for a backend with a single implementation. May build
+  // the plan, like *_workspace().
   virtual std::string conv2d_plan(const Conv2dParams& p) { return std::string(); }
   virtual std::string conv_transpose2d_plan(const ConvTranspose2dParams& p) {
     return std::string();

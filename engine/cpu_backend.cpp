@@ -65,6 +65,11 @@ class CpuBackend final : public Backend {
   size_t conv2d_workspace(const Conv2dParams& p) override {
     return cpu::conv2d_workspace_bytes(p, pool_.size());
   }
+  // The path and the instruction set, e.g. "winograd F(2x2,3x3), avx512": what the profile's
+  // kernel column shows (for a run at the shape the filter was packed for).
+  std::string conv2d_plan(const Conv2dParams& p) override {
+    return std::string(cpu::conv2d_path_name(p)) + ", " + cpu::gemm_isa();
+  }
   size_t conv_transpose2d_workspace(const ConvTranspose2dParams& p) override {
     return cpu::conv_transpose2d_workspace_bytes(p, pool_.size());
   }

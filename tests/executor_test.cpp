@@ -18,6 +18,7 @@
 #include "engine/backend.h"
 #include "engine/pass.h"
 #include "engine/resnet50.h"
+#include "kernels/cpu/gemm.h"
 #include "kernels/error.h"
 #include "tests/support/expect_error.h"
 #include "tests/support/forwarding_backend.h"
@@ -136,18 +137,26 @@ TEST(Executor, NewShapeKeepsTheConvPathItsFilterWasPackedFor) {
   }
 }
 
+// The params of a stride-1 conv with `pad` zeros on every side.
+Conv2dParams square_conv(int batch, int size, int in_c, int out_c, int kernel, int pad) {
+  Conv2dParams p{};
+  p.batch = batch;
+  p.in_h = p.in_w = size;
+  p.out_h = p.out_w = size + 2 * pad - kernel + 1;
+  p.in_c = in_c;
+  p.out_c = out_c;
+  p.kernel_h = p.kernel_w = kernel;
+  p.stride_h = p.stride_w = p.dilation_h = p.dilation_w = 1;
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = pad;
+  p.groups = 1;
+  return p;
+}
+
 // A packed filter says what it was packed for: handing it to another conv is an error that
 // names both, not a read of the wrong floats.
 TEST(Executor, PackedFilterOfAnotherConvIsRefused) {
   Backend& b = cpu();
-  Conv2dParams packed_for{};
-  packed_for.batch = 1;
-  packed_for.in_h = packed_for.in_w = packed_for.out_h = packed_for.out_w = 8;
-  packed_for.in_c = 16;
-  packed_for.out_c = 24;
-  packed_for.kernel_h = packed_for.kernel_w = 1;
-  packed_for.stride_h = packed_for.stride_w = packed_for.dilation_h = packed_for.dilation_w = 1;
-  packed_for.groups = 1;
+  const Conv2dParams packed_for = square_conv(1, 8, 16, 24, 1, 0);
   const Tensor filter = b.pack_conv_filter(packed_for, random_tensor({1, 1, 16, 24}, 13));
   Conv2dParams other = packed_for;
   other.out_c = 16;
@@ -158,6 +167,26 @@ TEST(Executor, PackedFilterOfAnotherConvIsRefused) {
         b.conv2d(other, x.data(), filter.data<float>(), nullptr, nullptr, y.data(), ws.data());
       },
       {"packed for a 1x1 conv 16 -> 24", "this one is 1x1 16 -> 16"});
+}
+
+// The CPU's conv path is observable (the profile's kernel column) and is the intended one
+// for the networks' shapes: a regression in the choice would cost speed silently.
+TEST(Executor, CpuConvPathsForTheNetworksShapes) {
+  Backend& b = cpu();
+  auto path = [&](const Conv2dParams& p) {
+    const std::string plan = b.conv2d_plan(p);
+    return plan.substr(0, plan.rfind(", "));
+  };
+  EXPECT_EQ(path(square_conv(1, 256, 32, 32, 3, 1)), "winograd F(2x2,3x3)");  // depth net
+  EXPECT_EQ(path(square_conv(1, 56, 64, 64, 3, 1)), "winograd F(2x2,3x3)");   // R-Net block1
+  EXPECT_EQ(path(square_conv(1, 7, 512, 512, 3, 1)), "gemm im2col");          // block4 at batch 1
+  EXPECT_EQ(path(square_conv(8, 7, 512, 512, 3, 1)), "winograd F(2x2,3x3)");  // ... at 8
+  EXPECT_EQ(path(square_conv(1, 14, 1024, 256, 1, 0)), "gemm pointwise");
+  EXPECT_EQ(path(square_conv(1, 256, 32, 1, 3, 1)), "narrow");  // the depth net's head
+  Conv2dParams depthwise = square_conv(1, 32, 16, 16, 3, 1);
+  depthwise.groups = 16;
+  EXPECT_EQ(path(depthwise), "direct");
+  EXPECT_NE(b.conv2d_plan(square_conv(1, 8, 8, 8, 1, 0)).find(cpu::gemm_isa()), std::string::npos);
 }
 
 // ---- replay --------------------------------------------------------------------------------

@@ -433,6 +433,22 @@ PackedForm read_header(const Conv2dParams& p, const float* packed) {
 
 }  // namespace
 
+const char* conv2d_path_name(const Conv2dParams& p) {
+  check_conv2d_params(p);
+  if (uses_winograd(p)) return "winograd F(2x2,3x3)";
+  switch (plan_conv(p, 1).path) {
+    case ConvPath::Pointwise:
+      return "gemm pointwise";
+    case ConvPath::Im2col:
+      return "gemm im2col";
+    case ConvPath::Direct:
+      return "direct";
+    case ConvPath::Narrow:
+      return "narrow";
+  }
+  return "?";
+}
+
 size_t conv2d_packed_filter_floats(const Conv2dParams& p) {
   check_conv2d_params(p);
   return static_cast<size_t>(kHeaderFloats) + body_floats(p, packed_form(p));

@@ -17,10 +17,14 @@
 
 namespace p3d::cpu {
 
-// Convolution: im2col (skipped for 1x1 stride-1 unpadded) + blocked GEMM per thread.
-// The filter (HWIO) is packed once for the GEMM (conv2d_pack_filter, into
-// conv2d_packed_filter_floats floats); conv2d reads only the packed form.
+// Convolution: im2col (skipped for 1x1 stride-1 unpadded) + blocked GEMM per thread, or
+// Winograd F(2x2, 3x3), or per-pixel loops (depthwise and narrow convs). The filter (HWIO) is
+// packed once for the path chosen at these params (conv2d_pack_filter, into
+// conv2d_packed_filter_floats floats); conv2d reads only the packed form, and follows it.
 size_t conv2d_packed_filter_floats(const Conv2dParams& p);
+// The path packing at these params chooses, in words ("winograd F(2x2,3x3)", "gemm
+// im2col", "gemm pointwise", "direct", "narrow"), for profiles and tests.
+const char* conv2d_path_name(const Conv2dParams& p);
 void conv2d_pack_filter(const Conv2dParams& p, const float* w_hwio, float* packed);
 size_t conv2d_workspace_bytes(const Conv2dParams& p, int threads);
 void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float* w_packed,
