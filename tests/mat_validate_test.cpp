@@ -285,6 +285,32 @@ TEST_F(MatValidateTest, UncompressedDimsAgainstDataAndCap) {
   EXPECT_FALSE(read_mask(good).refused);
 }
 
+// A function-handle (or opaque) variable is not read, but matio sizes an array of element
+// pointers from its dims before anything else: dims the bytes cannot back are refused (a
+// fuzzer's file made matio allocate 1.9 GB here).
+TEST_F(MatValidateTest, FunctionHandleDimsMustBeBackedByBytes) {
+  const fs::path good = dir_ / "plain.mat";
+  const std::vector<double> values(12, 1.0);
+  {
+    MatWriter writer(good.string());
+    writer.write("mask", 3, 4, values.data(), MatClass::kDouble);
+    writer.close();
+  }
+  std::vector<uint8_t> bytes = read_bytes(good);
+  ASSERT_EQ(u32_at(bytes, 136), 6u);  // the array flags, miUINT32; the class is byte 144
+  bytes[144] = 16;                    // mxFUNCTION_CLASS
+  const uint32_t rows = 65547, cols = 3584;
+  std::memcpy(bytes.data() + 160, &rows, 4);
+  std::memcpy(bytes.data() + 164, &cols, 4);
+  const fs::path bad = dir_ / "function_handle.mat";
+  write_bytes(bad, bytes);
+  const Outcome o = read_mask(bad);
+  ASSERT_TRUE(o.refused);
+  EXPECT_NE(o.message.find("a function handle of 65547 x 3584 needs 234920448 elements"),
+            std::string::npos)
+      << o.message;
+}
+
 // A compressed variable whose inner tag claims more than the cap is refused before the
 // inflate buffer is allocated: the claim is in the first 8 inflated bytes.
 TEST_F(MatValidateTest, CompressedDeclaredSizeOverCap) {
