@@ -391,9 +391,9 @@ constexpr int32_t kPackedMagic = 0x46433350;  // "P3CF"
 constexpr int64_t kHeaderFloats = 16;         // 64 bytes: the body stays 64-byte aligned
 static_assert(sizeof(PackedHeader) <= kHeaderFloats * sizeof(float), "header too large");
 
-PackedForm packed_form(const Conv2dParams& p) {
-  if (uses_winograd(p)) return PackedForm::Winograd;
-  switch (plan_conv(p, 1).path) {
+// The packed form a GEMM or per-pixel path reads.
+PackedForm form_read_by(ConvPath path) {
+  switch (path) {
     case ConvPath::Direct:
       return PackedForm::Hwio;
     case ConvPath::Narrow:
@@ -401,6 +401,10 @@ PackedForm packed_form(const Conv2dParams& p) {
     default:
       return PackedForm::Gemm;
   }
+}
+
+PackedForm packed_form(const Conv2dParams& p) {
+  return uses_winograd(p) ? PackedForm::Winograd : form_read_by(plan_conv(p, 1).path);
 }
 
 size_t body_floats(const Conv2dParams& p, PackedForm form) {
@@ -512,9 +516,7 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
   if (form == PackedForm::Winograd)
     return winograd_conv2d(pool, p, x, w_packed, bias, residual, y, workspace);
   const ConvPlan plan = plan_conv(p, pool.size());
-  const PackedForm expected = plan.path == ConvPath::Direct   ? PackedForm::Hwio
-                              : plan.path == ConvPath::Narrow ? PackedForm::Narrow
-                                                              : PackedForm::Gemm;
+  const PackedForm expected = form_read_by(plan.path);
   P3D_CHECK(form == expected, "conv2d: the packed filter's form (", static_cast<int>(form),
             ") is not the one this conv's path reads (", static_cast<int>(expected), ")");
   P3D_CHECK(plan.slice_floats == 0 || workspace,

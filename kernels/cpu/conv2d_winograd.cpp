@@ -69,27 +69,6 @@ const WinogradTransforms& transforms() {
   return t;
 }
 
-// The activations the output transform applies in registers; others take one more pass.
-bool fused_activation(Unary activation, MicroActivation* out) {
-  switch (activation) {
-    case Unary::Identity:
-      *out = MicroActivation::Identity;
-      return true;
-    case Unary::Relu:
-      *out = MicroActivation::Relu;
-      return true;
-    case Unary::Relu6:
-      *out = MicroActivation::Relu6;
-      return true;
-    case Unary::LeakyRelu:
-      *out = MicroActivation::LeakyRelu;
-      return true;
-    default:
-      *out = MicroActivation::Identity;
-      return false;
-  }
-}
-
 struct WinogradJob {
   const Conv2dParams& p;
   const WinogradPlan& plan;
@@ -116,7 +95,8 @@ void run_blocks(const WinogradJob& job, int thread) {
   out.channels = p.out_c;
   out.bias = epilogue.bias;
   out.alpha = epilogue.alpha;
-  const bool fused = fused_activation(epilogue.activation, &out.activation);
+  const bool fused = fusable_activation(epilogue.activation);
+  out.activation = micro_activation(epilogue.activation);
   out.activate = fused && epilogue.activation != Unary::Identity;
   const size_t per_position = gemm_packed_b_floats(p.in_c, p.out_c);
   const Epilogue none{nullptr, nullptr, 0, Unary::Identity, 0.f};

@@ -100,24 +100,6 @@ void pack_b(const MicroKernel& mk, const GemmOperand& b, int64_t p0, int64_t kc,
   }
 }
 
-bool fusable(Unary activation) {
-  return activation == Unary::Identity || activation == Unary::Relu || activation == Unary::Relu6 ||
-         activation == Unary::LeakyRelu;
-}
-
-MicroActivation micro_activation(Unary activation) {
-  switch (activation) {
-    case Unary::Relu:
-      return MicroActivation::Relu;
-    case Unary::Relu6:
-      return MicroActivation::Relu6;
-    case Unary::LeakyRelu:
-      return MicroActivation::LeakyRelu;
-    default:
-      return MicroActivation::Identity;
-  }
-}
-
 // Where chunk [p0, p0 + kc) of B's panels lies: panel j at base + j * panel_stride.
 struct BChunk {
   const float* base;
@@ -142,7 +124,7 @@ void multiply_chunk(const MicroKernel& mk, int64_t row0, int64_t rows, int64_t n
   t.kc = kc;
   t.ldc = ldc;
   t.load_c = accumulate || p0 > 0;
-  t.activate = last_chunk && e.activation != Unary::Identity && fusable(e.activation);
+  t.activate = last_chunk && e.activation != Unary::Identity && fusable_activation(e.activation);
   t.activation = micro_activation(e.activation);
   t.alpha = e.alpha;
   t.residual_ld = e.residual_ld;
@@ -217,7 +199,7 @@ void gemm_packed(int64_t m, int64_t n, const GemmOperand& a, const PackedB& b, f
                      {b.data + p0 * mk.nr, b.k * mk.nr}, c, ldc, accumulate, e);
     }
   }
-  if (!fusable(e.activation)) epilogue_activate(e, m, n, c, ldc);
+  if (!fusable_activation(e.activation)) epilogue_activate(e, m, n, c, ldc);
 }
 
 // Columns of B gemm() packs at a time: a kc-deep chunk of them stays in L2 (512 KiB).
@@ -326,6 +308,24 @@ void epilogue_row(float* y, const float* bias, const float* res, int64_t cols, f
 }
 
 }  // namespace
+
+bool fusable_activation(Unary activation) {
+  return activation == Unary::Identity || activation == Unary::Relu || activation == Unary::Relu6 ||
+         activation == Unary::LeakyRelu;
+}
+
+MicroActivation micro_activation(Unary activation) {
+  switch (activation) {
+    case Unary::Relu:
+      return MicroActivation::Relu;
+    case Unary::Relu6:
+      return MicroActivation::Relu6;
+    case Unary::LeakyRelu:
+      return MicroActivation::LeakyRelu;
+    default:
+      return MicroActivation::Identity;
+  }
+}
 
 Epilogue epilogue_block(const Epilogue& e, int64_t row, int64_t col) {
   Epilogue out = e;

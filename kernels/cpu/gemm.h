@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/cpu/isa/micro_kernel.h"
 #include "kernels/elementwise.h"
 
 namespace p3d::cpu {
@@ -60,6 +61,12 @@ struct Epilogue {
 inline bool epilogue_is_identity(const Epilogue& e) {
   return e.bias == nullptr && e.residual == nullptr && e.activation == Unary::Identity;
 }
+
+// The activations the micro-kernels (and the Winograd output transform) apply in registers
+// before their last store: Identity, Relu, Relu6, LeakyRelu. Any other one takes a separate
+// pass (epilogue_activate); micro_activation gives Identity for those.
+bool fusable_activation(Unary activation);
+MicroActivation micro_activation(Unary activation);
 
 // Epilogue offset to the block that starts at (row, col) of the full output.
 Epilogue epilogue_block(const Epilogue& e, int64_t row, int64_t col);
