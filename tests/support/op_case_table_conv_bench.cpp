@@ -82,6 +82,15 @@ std::vector<OpCase> conv_bench_cases() {
                                 .same()
                                 .with_bias()
                                 .activation(Unary::Relu, 0.f)));
+  // The expansion 1x1s (conv3) as the network runs them: bias, the shortcut added, Relu.
+  // The residual is a third stream as large as the output; in NHWC it arrives in the
+  // tile's row pieces, which is what makes these layers slower in the network than alone.
+  for (const ResNetConv& c : kResNet50)
+    if (c.k == 1 && c.s == 1 && c.out_c == 4 * c.in_c)
+      t.push_back(conv2d_case(conv(1, c.in, c.in, c.in_c, c.out_c, 1)
+                                  .with_bias()
+                                  .with_residual()
+                                  .activation(Unary::Relu, 0.f)));
   // conv(n, out_h, out_w, in_c, out_c, k): the transposed conv is spec'd by its output.
   for (const DecoderTranspose& d : kTransposes)
     t.push_back(conv_transpose2d_case(conv(1, 2 * d.in, 2 * d.in, d.in_c, d.out_c, d.k)

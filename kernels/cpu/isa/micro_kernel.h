@@ -26,8 +26,9 @@ struct MicroTile {
   const float* b;  // B panel: element (p, j) at b[p * nr + j], 64-byte aligned
   float* c;        // C tile; element (i, j) at c[i * ldc + j]
   int64_t ldc;
-  // C starts from (load_c ? its own values : 0) + bias[j] + residual[i * residual_ld + j];
-  // bias and residual may be null (the driver passes them for the first depth chunk only).
+  // C = (load_c ? its own values : 0) + A * B + bias[j] + residual[i * residual_ld + j]
+  // (bias and residual added after the product); either may be null (the driver passes
+  // them for the first depth chunk only). residual may be C itself (in-place).
   bool load_c;
   const float* bias;
   const float* residual;

@@ -2,9 +2,9 @@
 // by each micro_kernel_<isa>.cpp inside an anonymous namespace, so every instantiation has
 // internal linkage and is compiled only with its own file's instruction set.
 //
-// C[rows, cols] = init + A[rows, kc] * B[kc, cols]: for each step p of the depth, NV vectors
-// of B's row p are loaded once and each of the `rows` A values is broadcast against them:
-// rows x NV accumulators stay in registers for the whole chunk.
+// C[rows, cols] = init + A[rows, kc] * B[kc, cols] + bias + residual: for each step p of
+// the depth, NV vectors of B's row p are loaded once and each of the `rows` A values is
+// broadcast against them: rows x NV accumulators stay in registers for the whole chunk.
 //
 // A traits type T provides: V (the vector), kWidth, zero(), set1(x), load(p) (aligned),
 // load_n(p, n) / store_n(p, v, n) (first n lanes, the rest zero / untouched),
@@ -47,11 +47,18 @@ void tile_kernel(const MicroTile& t) {
 #pragma GCC unroll 16
   for (int i = 0; i < M; ++i) {
 #pragma GCC unroll 4
-    for (int v = 0; v < kNv; ++v) {
-      V init = t.load_c ? load_row(t.c + i * t.ldc, v) : T::zero();
-      if (t.bias) init = T::add(init, load_row(t.bias, v));
-      if (t.residual) init = T::add(init, load_row(t.residual + i * t.residual_ld, v));
-      acc[i][v] = init;
+    for (int v = 0; v < kNv; ++v) acc[i][v] = t.load_c ? load_row(t.c + i * t.ldc, v) : T::zero();
+  }
+  // The residual is added after the product, not loaded into the accumulators before it:
+  // in a layer larger than L2 its rows come from L3, and the first FMA of every chain would
+  // wait for them. Asked for now, they arrive while the product runs. (Measured on the
+  // R-Net's 56 x 56 1x1 layers, one thread: 4.5 -> 4.2 ms summed; a small gain.)
+  if (t.residual) {
+#pragma GCC unroll 16
+    for (int i = 0; i < M; ++i) {
+#pragma GCC unroll 4
+      for (int line = 0; line < kNr; line += 16)
+        __builtin_prefetch(t.residual + i * t.residual_ld + line);
     }
   }
 
@@ -87,7 +94,10 @@ void tile_kernel(const MicroTile& t) {
   for (int i = 0; i < M; ++i) {
 #pragma GCC unroll 4
     for (int v = 0; v < kNv; ++v) {
-      const V out = t.activate ? activate_vector<T>(acc[i][v], t.activation, alpha) : acc[i][v];
+      V sum = acc[i][v];
+      if (t.bias) sum = T::add(sum, load_row(t.bias, v));
+      if (t.residual) sum = T::add(sum, load_row(t.residual + i * t.residual_ld, v));
+      const V out = t.activate ? activate_vector<T>(sum, t.activation, alpha) : sum;
       float* dst = t.c + i * t.ldc + v * W;
       if (full)
         T::store_full(dst, out);
