@@ -57,6 +57,39 @@ def convert(graph, onnx_path, inputs, outputs, opset):
     return (time.perf_counter() - start) * 1e3
 
 
+def write_node_profile(onnx_path, options, feeds, names, runs, out_path):
+    """ONNX Runtime's own per-node timings (SessionOptions.enable_profiling): the mean
+    kernel time per run of every node of the optimised graph, slowest first."""
+    import json
+
+    import onnxruntime as ort
+
+    options.enable_profiling = True
+    options.profile_file_prefix = os.path.splitext(out_path)[0] + ".ort_trace"
+    session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
+    session.run(names, feeds)  # warm-up: each node's first event, dropped below
+    for _ in range(runs):
+        session.run(names, feeds)
+    trace = session.end_profiling()
+    with open(trace) as f:
+        events = json.load(f)
+    os.remove(trace)
+    times, ops = {}, {}
+    for e in events:
+        if e.get("cat") != "Node" or not e["name"].endswith("_kernel_time"):
+            continue
+        node = e["name"][: -len("_kernel_time")]
+        times.setdefault(node, []).append(e["dur"])
+        ops[node] = e.get("args", {}).get("op_name", "")
+    means = {n: sum(t[1:]) / max(len(t) - 1, 1) / 1e3 for n, t in times.items()}
+    with open(out_path, "w") as f:
+        f.write("ms\top\tnode\n")
+        for node in sorted(means, key=lambda n: -means[n]):
+            f.write(f"{means[node]:.4f}\t{ops[node]}\t{node}\n")
+    total = sum(means.values())
+    print(f"profile  {len(means)} nodes, {total:.3f} ms per run summed over nodes -> {out_path}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("graph", help="frozen GraphDef (.pb)")
@@ -74,6 +107,9 @@ def main():
                         help="reference output to compare with (repeatable)")
     parser.add_argument("--save", help="directory to write outputs to as <name>.npy")
     parser.add_argument("--convert-only", action="store_true", help="convert and exit")
+    parser.add_argument("--profile", metavar="FILE.tsv",
+                        help="after the timed runs, --repeat profiled runs; writes each node's "
+                             "mean kernel time per run (ms, op, node name) to FILE.tsv")
     args = parser.parse_args()
 
     feeds = {}
@@ -125,6 +161,9 @@ def main():
         median = statistics.median(times)
         print(f"timing   median {median:.3f} ms, min {min(times):.3f} ms, max {max(times):.3f} ms over "
               f"{args.repeat} runs; {batch * 1e3 / median:.2f} items/s (batch {batch})")
+
+    if args.profile:
+        write_node_profile(onnx_path, options, feeds, names, max(args.repeat, 1), args.profile)
 
     by_name = dict(zip(outputs, results))
     for item in args.expected:
