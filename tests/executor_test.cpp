@@ -186,6 +186,11 @@ TEST(Executor, CpuConvPathsForTheNetworksShapes) {
   Conv2dParams depthwise = square_conv(1, 32, 16, 16, 3, 1);
   depthwise.groups = 16;
   EXPECT_EQ(path(depthwise), "direct");
+  Conv2dParams stem = square_conv(1, 224, 3, 64, 7, 3);  // the R-Net's 7x7 / 2 over RGB
+  stem.stride_h = stem.stride_w = 2;
+  stem.out_h = stem.out_w = 112;
+  EXPECT_EQ(path(stem), "gemm column gather");
+  EXPECT_EQ(path(square_conv(1, 256, 5, 32, 3, 1)), "gemm column gather");  // depth net input
   EXPECT_NE(b.conv2d_plan(square_conv(1, 8, 8, 8, 1, 0)).find(cpu::gemm_isa()), std::string::npos);
 }
 

@@ -8,6 +8,9 @@
 // stride-1 unpadded convs, whose input already is the [pixels, in_c] matrix), writes
 // bias + residual into the output tile, accumulates the product into it and applies the
 // activation while the tile is still in cache.
+// Convs over very few input channels (the R-Net's 7x7 stem over RGB) would gather tiny
+// spans per patch row; they regather the input once per output row so that every patch is
+// one contiguous span instead (column gather, below), which the GEMM reads in place.
 // 3x3 stride-1 convs with large enough outputs take Winograd's F(2x2, 3x3) instead
 // (conv2d_winograd.h): 16 multiplies per output pair of channels in place of 36.
 // Depthwise convs and groups of very few channels would make tiny GEMMs; they use a direct
@@ -18,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "kernels/conv.h"
 #include "kernels/cpu/conv2d_winograd.h"
@@ -30,15 +34,25 @@ namespace p3d::cpu {
 namespace {
 
 enum class ConvPath {
-  Pointwise,  // 1x1, stride 1, no padding: GEMM straight on the input
-  Im2col,     // general: gather the patch rows, then GEMM
-  Direct,     // depthwise or small groups: per-pixel loop vectorised over channels
-  Narrow,     // at most kNarrowMaxOut output channels: per-pixel dot products over the patch
+  Pointwise,     // 1x1, stride 1, no padding: GEMM straight on the input
+  Im2col,        // general: gather the patch rows, then GEMM
+  ColumnGather,  // few input channels: per output row, input columns as (ky, c) spans
+  Direct,        // depthwise or small groups: per-pixel loop vectorised over channels
+  Narrow,        // at most kNarrowMaxOut output channels: per-pixel dot products over the patch
 };
 
 constexpr int32_t kNarrowMaxOut = 4;
 
 bool is_narrow(const Conv2dParams& p) { return p.groups == 1 && p.out_c <= kNarrowMaxOut; }
+
+// The column gather: below this many input channels an im2col patch row is a copy of under
+// 8 * kernel_w floats (84 bytes for the stem), and the gather cost a third of the layer.
+constexpr int32_t kColumnGatherMaxIn = 8;
+
+bool uses_column_gather(const Conv2dParams& p) {
+  return p.groups == 1 && p.in_c < kColumnGatherMaxIn && p.kernel_w > 1 && p.dilation_h == 1 &&
+         p.dilation_w == 1 && !is_narrow(p);
+}
 
 // Winograd takes its 3x3 convs except the narrow ones (its GEMMs would be one column wide).
 bool uses_winograd(const Conv2dParams& p) { return !is_narrow(p) && winograd_applies(p); }
@@ -83,6 +97,11 @@ bool is_pointwise(const Conv2dParams& p) {
          p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
 }
 
+// Input columns one output row spans: (out_w - 1) * stride_w + kernel_w, padding included.
+int64_t column_gather_width(const Conv2dParams& p) {
+  return int64_t{p.out_w - 1} * p.stride_w + p.kernel_w;
+}
+
 ConvPlan plan_conv(const Conv2dParams& p, int threads) {
   ConvPlan plan{};
   const int64_t icg = p.in_c / p.groups;
@@ -100,6 +119,18 @@ ConvPlan plan_conv(const Conv2dParams& p, int threads) {
   if (is_narrow(p)) {
     plan.path = ConvPath::Narrow;  // likewise
     plan.tasks = int64_t{p.batch} * p.out_h;
+    return plan;
+  }
+  if (uses_column_gather(p)) {
+    // Tasks are output image rows, taken from the shared counter; each gathers its row's
+    // input columns into scratch and multiplies them against the whole filter.
+    plan.path = ConvPath::ColumnGather;
+    plan.tasks = int64_t{p.batch} * p.out_h;
+    plan.row_block = p.out_w;
+    plan.col_block = plan.group_out;
+    plan.im2col_floats = static_cast<size_t>(column_gather_width(p) * p.kernel_h * p.in_c);
+    plan.gemm_floats = gemm_packed_scratch_floats(p.out_w, plan.depth);
+    plan.slice_floats = round_up_floats(plan.im2col_floats) + round_up_floats(plan.gemm_floats);
     return plan;
   }
   plan.path = is_pointwise(p) ? ConvPath::Pointwise : ConvPath::Im2col;
@@ -244,6 +275,75 @@ void gemm_tiles(const ConvJob& job, int thread) {
   }
 }
 
+// Output row r = n * out_h + oh of a column-gather conv: z[col][ky][c] = x[n][ih0 + ky]
+// [col - pad_left][c] (zero outside the image) for every input column the row spans. Output
+// pixel ow's patch, ordered (kx, ky, c), is then the contiguous span starting at column
+// ow * stride_w: row ow of a matrix with leading dimension stride_w * kernel_h * in_c whose
+// rows overlap, which the GEMM reads where it lies (the filter is packed in that order).
+template <int kChannels>
+void gather_columns(const Conv2dParams& p, const float* x, int64_t r, float* z) {
+  const int64_t n = r / p.out_h, oh = r % p.out_h;
+  const int64_t ih0 = oh * p.stride_h - p.pad_top;
+  const int64_t width = column_gather_width(p), column = int64_t{p.kernel_h} * kChannels;
+  // Columns [lo, hi) lie inside the image; the padding columns around them are zeros.
+  const int64_t lo = std::clamp<int64_t>(p.pad_left, 0, width);
+  const int64_t hi = std::clamp<int64_t>(p.pad_left + p.in_w, lo, width);
+  for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
+    const int64_t ih = ih0 + ky;
+    float* dst = z + ky * kChannels;
+    const bool row_inside = ih >= 0 && ih < p.in_h;
+    const float* src = row_inside ? x + (n * p.in_h + ih) * p.in_w * kChannels : nullptr;
+    for (int64_t col = 0; col < width; ++col) {
+      float* d = dst + col * column;
+      if (row_inside && col >= lo && col < hi) {
+        const float* s = src + (col - p.pad_left) * kChannels;
+        for (int c = 0; c < kChannels; ++c) d[c] = s[c];
+      } else {
+        for (int c = 0; c < kChannels; ++c) d[c] = 0.f;
+      }
+    }
+  }
+}
+
+// gather_columns with the channel count as a constant, so each column is a few plain moves.
+void gather_columns(const Conv2dParams& p, const float* x, int64_t r, float* z) {
+  switch (p.in_c) {
+    case 1:
+      return gather_columns<1>(p, x, r, z);
+    case 2:
+      return gather_columns<2>(p, x, r, z);
+    case 3:
+      return gather_columns<3>(p, x, r, z);
+    case 4:
+      return gather_columns<4>(p, x, r, z);
+    case 5:
+      return gather_columns<5>(p, x, r, z);
+    case 6:
+      return gather_columns<6>(p, x, r, z);
+    case 7:
+      return gather_columns<7>(p, x, r, z);
+  }
+  P3D_THROW("conv2d: the column gather takes 1 to ", kColumnGatherMaxIn - 1,
+            " input channels, not ", p.in_c);
+}
+
+void column_gather_rows(const ConvJob& job, int thread) {
+  const Conv2dParams& p = job.p;
+  const ConvPlan& plan = job.plan;
+  float* z = job.workspace + thread * plan.slice_floats;
+  float* gemm_scratch = z + round_up_floats(plan.im2col_floats);
+  const int64_t lda = int64_t{p.stride_w} * p.kernel_h * p.in_c;
+  const PackedB filter{job.w, plan.depth};
+  for (;;) {
+    const int64_t r = job.next_tile->fetch_add(1, std::memory_order_relaxed);
+    if (r >= plan.tasks) break;
+    gather_columns(p, job.x, r, z);
+    const int64_t row0 = r * p.out_w;
+    gemm_packed(p.out_w, p.out_c, {z, lda, false}, filter, job.y + row0 * p.out_c, p.out_c, false,
+                epilogue_block(job.epilogue, row0, 0), gemm_scratch);
+  }
+}
+
 // Calls tap(t, pixel) for every tap t = ky * kernel_w + kx of output pixel (oh, ow) that
 // falls inside the image, with pixel = ih * in_w + iw its input pixel: padding taps, which
 // would only add zeros, are skipped. The per-pixel paths below all walk a patch this way.
@@ -380,7 +480,7 @@ float* aligned_workspace(void* workspace) {
 // image size (a new plan, the same packed filter) must take the form's path, not the one
 // its own size would favour: reading a Winograd form as GEMM panels (or the reverse, past
 // the end of the shorter im2col form) gave wrong results.
-enum class PackedForm : int32_t { Gemm = 1, Winograd, Hwio, Narrow };
+enum class PackedForm : int32_t { Gemm = 1, Winograd, Hwio, Narrow, GemmKxMajor };
 
 struct PackedHeader {
   int32_t magic;
@@ -398,6 +498,8 @@ PackedForm form_read_by(ConvPath path) {
       return PackedForm::Hwio;
     case ConvPath::Narrow:
       return PackedForm::Narrow;
+    case ConvPath::ColumnGather:
+      return PackedForm::GemmKxMajor;
     default:
       return PackedForm::Gemm;
   }
@@ -415,6 +517,7 @@ size_t body_floats(const Conv2dParams& p, PackedForm form) {
     case PackedForm::Narrow:
       return static_cast<size_t>(int64_t{p.kernel_h} * p.kernel_w * (p.in_c / p.groups) * p.out_c);
     case PackedForm::Gemm:
+    case PackedForm::GemmKxMajor:
       break;
   }
   const ConvPlan plan = plan_conv(p, 1);
@@ -449,6 +552,8 @@ const char* conv2d_path_name(const Conv2dParams& p) {
       return "direct";
     case ConvPath::Narrow:
       return "narrow";
+    case ConvPath::ColumnGather:
+      return "gemm column gather";
   }
   return "?";
 }
@@ -477,6 +582,18 @@ void conv2d_pack_filter(const Conv2dParams& p, const float* w_hwio, float* packe
         for (int64_t i = 0; i < p.in_c; ++i)
           for (int64_t o = 0; o < p.out_c; ++o)
             body[(o * taps + t) * p.in_c + i] = w_hwio[(t * p.in_c + i) * p.out_c + o];
+      return;
+    }
+    case PackedForm::GemmKxMajor: {  // filter rows (ky, kx, c) -> (kx, ky, c), then panels
+      std::vector<float> kx_major(body_floats(p, PackedForm::Hwio));
+      const int64_t row = p.out_c;
+      for (int64_t ky = 0; ky < p.kernel_h; ++ky)
+        for (int64_t kx = 0; kx < p.kernel_w; ++kx)
+          for (int64_t c = 0; c < p.in_c; ++c)
+            std::memcpy(kx_major.data() + ((kx * p.kernel_h + ky) * p.in_c + c) * row,
+                        w_hwio + ((ky * p.kernel_w + kx) * p.in_c + c) * row, sizeof(float) * row);
+      const int64_t depth = int64_t{p.kernel_h} * p.kernel_w * p.in_c;
+      gemm_pack_b({kx_major.data(), row, false}, depth, p.out_c, body);
       return;
     }
     case PackedForm::Gemm:
@@ -535,6 +652,9 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
   if (plan.path == ConvPath::Direct) {
     pool.parallel_for(plan.tasks, ceil_div(plan.tasks, plan.workers),
                       [&job](int64_t r0, int64_t r1, int) { direct_rows(job, r0, r1); });
+  } else if (plan.path == ConvPath::ColumnGather) {
+    pool.parallel_for(plan.workers, 1,
+                      [&job](int64_t, int64_t, int thread) { column_gather_rows(job, thread); });
   } else if (plan.path == ConvPath::Narrow) {
     pool.parallel_for(plan.tasks, ceil_div(plan.tasks, plan.workers),
                       [&job](int64_t r0, int64_t r1, int) { narrow_rows(job, r0, r1); });

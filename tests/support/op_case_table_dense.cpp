@@ -67,6 +67,16 @@ void add_conv2d_cases(std::vector<OpCase>& t) {
   t.push_back(conv2d_case(conv(2, 8, 7, 4, 5, 1).kernel(1, 7).pad(0, 3, 0, 3)));
   t.push_back(conv2d_case(conv(1, 8, 7, 4, 5, 1).kernel(7, 1).pad(3, 0, 3, 0).with_bias()));
   t.push_back(conv2d_case(conv(1, 9, 10, 3, 4, 1).kernel(3, 5).stride(2, 1).pad(1, 2, 1, 2)));
+  // Under 8 input channels (the column gather, conv2d.cpp): rows wider than a register
+  // tile, filter panels with a tail, a residual, 1 and 7 channels, horizontal stride alone.
+  t.push_back(conv2d_case(conv(2, 9, 30, 3, 40, 7)
+                              .stride(2)
+                              .pad(3)
+                              .with_bias()
+                              .with_residual()
+                              .activation(Unary::Relu6)));
+  t.push_back(conv2d_case(conv(1, 6, 29, 1, 9, 5).pad(2, 4, 1, 3)));
+  t.push_back(conv2d_case(conv(1, 7, 8, 7, 33, 3).stride(1, 2).pad(1).with_bias()));
   // Groups: 2, 4, depthwise (multiplier 1 and 2), depthwise dilated and strided.
   t.push_back(conv2d_case(conv(2, 9, 7, 8, 12, 3).pad(1).group(2).with_bias()));
   t.push_back(
