@@ -5,9 +5,9 @@
 // [kh*kw*in_c, out_c] matrix. The output is cut into tiles (a block of output pixels x a
 // block of output channels of one group). Threads pull tiles from a shared counter; for
 // each one a thread gathers the im2col rows into its own scratch (skipped for 1x1
-// stride-1 unpadded convs, whose input already is the [pixels, in_c] matrix), writes
-// bias + residual into the output tile, accumulates the product into it and applies the
-// activation while the tile is still in cache.
+// stride-1 unpadded convs, whose input already is the [pixels, in_c] matrix) and multiplies
+// them by the packed filter; the micro-kernel adds bias and residual and applies the
+// activation as it stores the tile.
 // Convs over very few input channels (the R-Net's 7x7 stem over RGB) would gather tiny
 // spans per patch row; they regather the input once per output row so that every patch is
 // one contiguous span instead (column gather, below), which the GEMM reads in place.
@@ -82,9 +82,9 @@ struct ConvPlan {
   int64_t group_out;  // out_c/groups: GEMM n of one group
   int64_t row_block, row_blocks;
   int64_t col_block, col_blocks;
-  int64_t tasks;         // row_blocks * groups * col_blocks tiles
+  int64_t tasks;         // GEMM tiles (row_blocks * groups * col_blocks), or output image rows
   int64_t workers;       // threads the tiles are spread over
-  size_t im2col_floats;  // per thread
+  size_t im2col_floats;  // gathered rows (im2col or column gather), per thread
   size_t gemm_floats;    // per thread
   size_t slice_floats;   // per thread, rounded
 };
@@ -126,8 +126,6 @@ ConvPlan plan_conv(const Conv2dParams& p, int threads) {
     // input columns into scratch and multiplies them against the whole filter.
     plan.path = ConvPath::ColumnGather;
     plan.tasks = int64_t{p.batch} * p.out_h;
-    plan.row_block = p.out_w;
-    plan.col_block = plan.group_out;
     plan.im2col_floats = static_cast<size_t>(column_gather_width(p) * p.kernel_h * p.in_c);
     plan.gemm_floats = gemm_packed_scratch_floats(p.out_w, plan.depth);
     plan.slice_floats = round_up_floats(plan.im2col_floats) + round_up_floats(plan.gemm_floats);
