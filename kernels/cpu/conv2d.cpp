@@ -3,7 +3,7 @@
 // Dense convolutions are a GEMM: the output [N*OH*OW, out_c] is the im2col matrix
 // [N*OH*OW, kh*kw*in_c] times the filter, which in HWIO already is the row-major
 // [kh*kw*in_c, out_c] matrix. The output is cut into tiles (a block of output pixels x a
-// block of output channels of one group). Threads pull tiles from a shared counter; for
+// block of output channels of one group). Threads pull tiles from a queue; for
 // each one a thread gathers the im2col rows into its own scratch (skipped for 1x1
 // stride-1 unpadded convs, whose input already is the [pixels, in_c] matrix) and multiplies
 // them by the packed filter; the micro-kernel adds bias and residual and applies the
@@ -27,6 +27,7 @@
 #include "kernels/cpu/conv2d_winograd.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/tile_queue.h"
 #include "kernels/cpu/vector16.h"
 #include "kernels/error.h"
 
@@ -64,10 +65,10 @@ constexpr int64_t kIm2colBudgetFloats = 64 * 1024;  // 256 KiB
 constexpr int64_t kTileBudgetFloats = 64 * 1024;    // 256 KiB
 constexpr int64_t kMinRows = 64;
 constexpr int64_t kMaxRows = 1024;
-// Threads take tiles one at a time from a shared counter, so a thread that starts late
-// (waking a pool thread costs tens of microseconds) simply takes fewer. That needs a few
-// tiles per thread; below kMinRows rows the output channels are split instead, in blocks
-// of at least kMinColBlock.
+// Threads take tiles one at a time, their own share first (kernels/cpu/tile_queue.h), so a
+// thread that starts late (waking a pool thread costs tens of microseconds) simply takes
+// fewer. That needs a few tiles per thread; below kMinRows rows the output channels are
+// split instead, in blocks of at least kMinColBlock.
 constexpr int64_t kTilesPerThread = 4;
 constexpr int64_t kMinColBlock = 64;
 // Below this many multiply-adds a convolution runs on one thread: waking the pool costs more.
@@ -122,7 +123,7 @@ ConvPlan plan_conv(const Conv2dParams& p, int threads) {
     return plan;
   }
   if (uses_column_gather(p)) {
-    // Tasks are output image rows, taken from the shared counter; each gathers its row's
+    // Tasks are output image rows, taken from the tile queue; each gathers its row's
     // input columns into scratch and multiplies them against the whole filter.
     plan.path = ConvPath::ColumnGather;
     plan.tasks = int64_t{p.batch} * p.out_h;
@@ -230,11 +231,11 @@ struct ConvJob {
   const Epilogue& epilogue;
   float* y;
   float* workspace;
-  std::atomic<int64_t>* next_tile;  // the GEMM paths' shared tile counter
+  TileQueue* tiles;  // the GEMM paths' tiles (or output rows), per-thread shares
 };
 
 // The GEMM paths: each task is one tile (row block, group, column block); the calling
-// thread takes tiles from the shared counter until none are left.
+// thread takes tiles from the queue until none are left.
 void gemm_tiles(const ConvJob& job, int thread) {
   const Conv2dParams& p = job.p;
   const ConvPlan& plan = job.plan;
@@ -243,11 +244,15 @@ void gemm_tiles(const ConvJob& job, int thread) {
   float* gemm_scratch = col + round_up_floats(plan.im2col_floats);
   int64_t gathered = -1;  // (row block, group) whose im2col rows are in `col`
   for (;;) {
-    const int64_t t = job.next_tile->fetch_add(1, std::memory_order_relaxed);
-    if (t >= plan.tasks) break;
-    const int64_t cb = t % plan.col_blocks;
-    const int64_t g = (t / plan.col_blocks) % p.groups;
-    const int64_t rb = t / (plan.col_blocks * p.groups);
+    const int64_t t = job.tiles->next(thread);
+    if (t < 0) break;
+    // Column blocks outermost: a thread's share of a layer whose channels are split (the
+    // deep layers, few rows and a filter of megabytes) is one block of the filter over all
+    // rows, so each thread streams only its part of the filter.
+    const int64_t row_tasks = plan.row_blocks * p.groups;
+    const int64_t cb = t / row_tasks;
+    const int64_t g = (t % row_tasks) % p.groups;
+    const int64_t rb = (t % row_tasks) / p.groups;
     const int64_t row0 = rb * plan.row_block;
     const int64_t rows = std::min(plan.row_block, plan.rows - row0);
     const int64_t c0 = cb * plan.col_block;
@@ -333,8 +338,8 @@ void column_gather_rows(const ConvJob& job, int thread) {
   const int64_t lda = int64_t{p.stride_w} * p.kernel_h * p.in_c;
   const PackedB filter{job.w, plan.depth};
   for (;;) {
-    const int64_t r = job.next_tile->fetch_add(1, std::memory_order_relaxed);
-    if (r >= plan.tasks) break;
+    const int64_t r = job.tiles->next(thread);
+    if (r < 0) break;
     gather_columns(p, job.x, r, z);
     const int64_t row0 = r * p.out_w;
     gemm_packed(p.out_w, p.out_c, {z, lda, false}, filter, job.y + row0 * p.out_c, p.out_c, false,
@@ -638,7 +643,7 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
             "conv2d: needs a workspace of conv2d_workspace_bytes() bytes");
   const Epilogue epilogue{p.has_bias ? bias : nullptr, p.has_residual ? residual : nullptr, p.out_c,
                           p.activation, p.activation_alpha};
-  std::atomic<int64_t> next_tile{0};
+  TileQueue tiles(plan.tasks, plan.workers);
   const ConvJob job{p,
                     plan,
                     x,
@@ -646,7 +651,7 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
                     epilogue,
                     y,
                     plan.slice_floats ? aligned_workspace(workspace) : nullptr,
-                    &next_tile};
+                    &tiles};
   if (plan.path == ConvPath::Direct) {
     pool.parallel_for(plan.tasks, ceil_div(plan.tasks, plan.workers),
                       [&job](int64_t r0, int64_t r1, int) { direct_rows(job, r0, r1); });
@@ -657,7 +662,7 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
     pool.parallel_for(plan.tasks, ceil_div(plan.tasks, plan.workers),
                       [&job](int64_t r0, int64_t r1, int) { narrow_rows(job, r0, r1); });
   } else {
-    // One body per worker; each pulls tiles until the counter runs out.
+    // One body per worker; each pulls tiles until the queue runs out.
     pool.parallel_for(plan.workers, 1,
                       [&job](int64_t, int64_t, int thread) { gemm_tiles(job, thread); });
   }

@@ -15,6 +15,7 @@
 #include "kernels/cpu/cpu_isa.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/isa/winograd_transforms.h"
+#include "kernels/cpu/tile_queue.h"
 #include "kernels/error.h"
 
 namespace p3d::cpu {
@@ -77,7 +78,7 @@ struct WinogradJob {
   const Epilogue& epilogue;
   float* y;
   float* workspace;
-  std::atomic<int64_t>* next_block;
+  TileQueue* blocks;
 };
 
 void run_blocks(const WinogradJob& job, int thread) {
@@ -101,8 +102,8 @@ void run_blocks(const WinogradJob& job, int thread) {
   const size_t per_position = gemm_packed_b_floats(p.in_c, p.out_c);
   const Epilogue none{nullptr, nullptr, 0, Unary::Identity, 0.f};
   for (;;) {
-    const int64_t b = job.next_block->fetch_add(1, std::memory_order_relaxed);
-    if (b >= plan.blocks) break;
+    const int64_t b = job.blocks->next(thread);
+    if (b < 0) break;
     const int64_t t0 = b * plan.block, count = std::min(plan.block, plan.tiles - t0);
     const int64_t v_stride = plan.block * p.in_c, m_stride = plan.block * p.out_c;
     for (int64_t t = 0; t < count; ++t) {
@@ -211,8 +212,8 @@ void winograd_conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, co
   const WinogradPlan plan = plan_winograd(p, pool.size());
   const Epilogue epilogue{p.has_bias ? bias : nullptr, p.has_residual ? residual : nullptr, p.out_c,
                           p.activation, p.activation_alpha};
-  std::atomic<int64_t> next_block{0};
-  const WinogradJob job{p, plan, x, packed, epilogue, y, aligned_workspace(workspace), &next_block};
+  TileQueue blocks(plan.blocks, plan.workers);
+  const WinogradJob job{p, plan, x, packed, epilogue, y, aligned_workspace(workspace), &blocks};
   pool.parallel_for(plan.workers, 1,
                     [&job](int64_t, int64_t, int thread) { run_blocks(job, thread); });
 }

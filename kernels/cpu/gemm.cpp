@@ -21,7 +21,8 @@
 namespace p3d::cpu {
 namespace {
 
-constexpr size_t kAlignFloats = 16;              // 64 bytes: aligned vector loads of B
+constexpr size_t kAlignFloats = 16;  // 64 bytes: aligned vector loads of B
+constexpr int64_t kCacheLineFloats = 16;
 constexpr int64_t kMcBudgetFloats = 48 * 1024;   // an A block: 192 KiB, inside L2
 constexpr int64_t kNcBudgetFloats = 128 * 1024;  // gemm()'s packed B chunk: 512 KiB
 
@@ -101,9 +102,13 @@ void pack_b(const MicroKernel& mk, const GemmOperand& b, int64_t p0, int64_t kc,
 }
 
 // Where chunk [p0, p0 + kc) of B's panels lies: panel j at base + j * panel_stride.
+// `after` is the chunk the driver multiplies after the last panel (null if none or not
+// yet packed): the first tile over each panel prefetches the next panel, the last panel's
+// the chunk `after`.
 struct BChunk {
   const float* base;
   int64_t panel_stride;
+  const float* after;
 };
 
 // Height of the next tile when `left` rows remain: full tiles of mr, except that a thin tail
@@ -133,8 +138,15 @@ void multiply_chunk(const MicroKernel& mk, int64_t row0, int64_t rows, int64_t n
     t.b = b.base + (j0 / mk.nr) * b.panel_stride;
     t.cols = static_cast<int>(std::min<int64_t>(mk.nr, n - j0));
     t.bias = p0 == 0 && e.bias ? e.bias + j0 : nullptr;
+    const float* next_b = j0 + mk.nr < n ? t.b + b.panel_stride : b.after;
+    int64_t prefetched = 0;  // floats of next_b the earlier tiles over this panel asked for
     for (int64_t i0 = 0; i0 < rows; i0 += t.rows) {
       const int64_t i = row0 + i0;
+      // Each tile prefetches kc lines of the next chunk (kc * nr floats) until it is covered:
+      // at a line per step the requests keep pace with the product instead of flooding the
+      // memory queue in the first tile's first steps.
+      t.next_b = next_b && prefetched < kc * mk.nr ? next_b + prefetched : nullptr;
+      prefetched += kc * kCacheLineFloats;
       t.rows = static_cast<int>(tile_height(mk.mr, rows - i0));
       t.a = a.data + i0 * a.ld;
       t.c = c + i * ldc + j0;
@@ -194,9 +206,11 @@ void gemm_packed(int64_t m, int64_t n, const GemmOperand& a, const PackedB& b, f
     const int64_t rows = std::min(mc, m - row0);
     for (int64_t p0 = 0; p0 < b.k; p0 += mk.kc) {
       const int64_t kc = std::min(mk.kc, b.k - p0);
-      multiply_chunk(mk, row0, rows, n, p0, kc, p0 + kc == b.k,
-                     a_block(mk, a, n, row0, rows, p0, kc, a_scratch),
-                     {b.data + p0 * mk.nr, b.k * mk.nr}, c, ldc, accumulate, e);
+      multiply_chunk(
+          mk, row0, rows, n, p0, kc, p0 + kc == b.k,
+          a_block(mk, a, n, row0, rows, p0, kc, a_scratch),
+          {b.data + p0 * mk.nr, b.k * mk.nr, p0 + kc < b.k ? b.data + (p0 + kc) * mk.nr : nullptr},
+          c, ldc, accumulate, e);
     }
   }
   if (!fusable_activation(e.activation)) epilogue_activate(e, m, n, c, ldc);
@@ -236,7 +250,7 @@ void gemm(const GemmArgs& g, float* scratch) {
         const int64_t rows = std::min(mc, g.m - row0);
         multiply_chunk(mk, row0, rows, cols, p0, kc, p0 + kc == g.k,
                        a_block(mk, g.a, cols, row0, rows, p0, kc, a_scratch),
-                       {packed_b, kc * mk.nr}, g.c + col0, g.ldc, g.accumulate, none);
+                       {packed_b, kc * mk.nr, nullptr}, g.c + col0, g.ldc, g.accumulate, none);
       }
     }
   }

@@ -24,7 +24,10 @@ struct MicroTile {
   const float* a;  // A: element (i, p) at a[i * lda + p]
   int64_t lda;
   const float* b;  // B panel: element (p, j) at b[p * nr + j], 64-byte aligned
-  float* c;        // C tile; element (i, j) at c[i * ldc + j]
+  // Part of the kc x nr panel chunk the driver multiplies next, or null: the tile asks
+  // for it into L2, one cache line (16 floats) per step of its own product, kc lines.
+  const float* next_b;
+  float* c;  // C tile; element (i, j) at c[i * ldc + j]
   int64_t ldc;
   // C = (load_c ? its own values : 0) + A * B + bias[j] + residual[i * residual_ld + j]
   // (bias and residual added after the product); either may be null (the driver passes
