@@ -64,6 +64,41 @@ using PlanKey = std::vector<std::vector<int64_t>>;
 // The op packs its input 1 (a constant filter) into the backend's layout at compile time.
 bool packs_filter(OpKind k) { return op_info(k).pack_filter != nullptr; }
 
+// A conv that is the last reader of its residual writes its output over it: the residual
+// is then read from, and the output written to, the same cache lines, instead of the
+// output's lines being fetched only to be overwritten (a ResNet's shortcut outputs are
+// megabytes, from L3). Every conv kernel allows y == residual (each residual element is
+// read before its output element is written; the agreement table's aliasing cases).
+// Before planning: the output's request takes no bytes and the residual's buffer lives on
+// as the output's. root[] maps a value to the node owning its bytes, buffer_of[] a root to
+// its request; conv outputs are their own roots, so only buffer_of changes.
+void write_residuals_in_place(const Graph& graph, const std::vector<int>& order,
+                              const std::vector<int>& root, std::vector<int>& buffer_of,
+                              std::vector<BufferRequest>& requests) {
+  auto buffer = [&](int value) {
+    return buffer_of[static_cast<size_t>(root[static_cast<size_t>(value)])];
+  };
+  for (size_t step = 0; step < order.size(); ++step) {
+    const Node& n = graph.node(order[step]);
+    const int residual = conv_residual_input(n);
+    if (residual < 0) continue;
+    const int from = buffer(residual), to = buffer(n.id);
+    if (from < 0 || to < 0 || from == to) continue;
+    BufferRequest& r = requests[static_cast<size_t>(from)];
+    BufferRequest& out = requests[static_cast<size_t>(to)];
+    // Read by nothing after this step (graph outputs live to the end), the same size, and
+    // not also one of the conv's other inputs, which it reads while it writes.
+    if (r.last_use != static_cast<int>(step) || r.bytes != out.bytes) continue;
+    bool read_elsewhere = false;  // the residual is the conv's last input
+    for (size_t slot = 0; slot + 1 < n.inputs.size(); ++slot)
+      if (buffer(n.inputs[slot]) == from) read_elsewhere = true;
+    if (read_elsewhere) continue;
+    r.last_use = out.last_use;
+    out.bytes = 0;
+    buffer_of[static_cast<size_t>(n.id)] = from;
+  }
+}
+
 }  // namespace
 
 struct Executor::Impl {
@@ -171,6 +206,7 @@ std::unique_ptr<Plan> Executor::Impl::make_plan() {
   for (int step = 0; step < end_step; ++step)
     for (int in : graph.node(order[static_cast<size_t>(step)]).inputs) extend(in, step);
   for (const GraphOutput& o : graph.outputs()) extend(o.node, end_step);
+  write_residuals_in_place(graph, order, root, buffer_of, requests);
 
   // Pass 3: lower every node; workspace and scratch are buffers live for one step.
   struct Temp {

@@ -368,7 +368,7 @@ void epilogue_init(const Epilogue& e, int64_t rows, int64_t cols, float* c, int6
     } else if (bias) {
       std::copy(bias, bias + cols, y);
     } else if (res) {
-      std::copy(res, res + cols, y);
+      if (res != y) std::copy(res, res + cols, y);  // in place (y is the residual): nothing to do
     } else {
       std::fill(y, y + cols, 0.0f);
     }

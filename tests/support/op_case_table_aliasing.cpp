@@ -3,8 +3,9 @@
 
 namespace p3d::test::cases {
 
-// The executor runs elementwise ops and residual adds in place and hands kernels pointers
-// at any element offset (slices of the arena); these cases make both happen in the table,
+// The executor runs a conv over its residual in place when nothing reads the residual after
+// it (engine/executor.cpp), kernels may be called with y aliasing an input, and pointers may
+// sit at any element offset (slices of the arena); these cases make both happen in the table,
 // so the in-place paths (cuDNN's beta = 1 accumulate, the transposed conv's residual copy)
 // and the scalar fallbacks of vectorised kernels run against the naive reference too.
 void add_aliasing_and_alignment_cases(std::vector<OpCase>& t) {
@@ -32,6 +33,14 @@ void add_aliasing_and_alignment_cases(std::vector<OpCase>& t) {
       conv2d_case(
           conv(1, 13, 14, 20, 36, 3).pad(1).with_bias().with_residual().activation(Unary::Relu6)),
       3));
+  // The per-pixel paths' residual is y: narrow (at most 4 output channels: dot products
+  // over the patch) and depthwise (the row starts as bias + residual, in place).
+  t.push_back(in_place(
+      conv2d_case(
+          conv(1, 9, 11, 16, 3, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)),
+      3));
+  t.push_back(in_place(
+      conv2d_case(conv(2, 8, 9, 24, 24, 3).pad(1).group(24).with_bias().with_residual()), 3));
   // conv_transpose2d's residual is y: symmetric (cuDNN writes y) and asymmetric (the crop
   // would overwrite the residual, which is copied first).
   t.push_back(in_place(
