@@ -178,10 +178,13 @@ TEST(Executor, CpuConvPathsForTheNetworksShapes) {
     const std::string plan = b.conv2d_plan(p);
     return plan.substr(0, plan.rfind(", "));
   };
-  EXPECT_EQ(path(square_conv(1, 256, 32, 32, 3, 1)), "winograd F(2x2,3x3)");  // depth net
-  EXPECT_EQ(path(square_conv(1, 56, 64, 64, 3, 1)), "winograd F(2x2,3x3)");   // R-Net block1
-  EXPECT_EQ(path(square_conv(1, 7, 512, 512, 3, 1)), "gemm im2col");          // block4 at batch 1
-  EXPECT_EQ(path(square_conv(8, 7, 512, 512, 3, 1)), "winograd F(2x2,3x3)");  // ... at 8
+  EXPECT_EQ(path(square_conv(1, 256, 32, 32, 3, 1)), "winograd F(4x4,3x3)");   // depth net
+  EXPECT_EQ(path(square_conv(1, 56, 64, 64, 3, 1)), "winograd F(4x4,3x3)");    // R-Net block1
+  EXPECT_EQ(path(square_conv(1, 28, 128, 128, 3, 1)), "winograd F(4x4,3x3)");  // block2
+  EXPECT_EQ(path(square_conv(1, 14, 256, 256, 3, 1)), "winograd F(2x2,3x3)");  // block3 ...
+  EXPECT_EQ(path(square_conv(8, 14, 256, 256, 3, 1)), "winograd F(4x4,3x3)");  // ... at 8
+  EXPECT_EQ(path(square_conv(1, 7, 512, 512, 3, 1)), "gemm im2col");           // block4 at 1
+  EXPECT_EQ(path(square_conv(8, 7, 512, 512, 3, 1)), "winograd F(2x2,3x3)");   // ... at 8
   EXPECT_EQ(path(square_conv(1, 14, 1024, 256, 1, 0)), "gemm pointwise");
   EXPECT_EQ(path(square_conv(1, 256, 32, 1, 3, 1)), "narrow");  // the depth net's head
   Conv2dParams depthwise = square_conv(1, 32, 16, 16, 3, 1);

@@ -11,8 +11,8 @@
 // Convs over very few input channels (the R-Net's 7x7 stem over RGB) would gather tiny
 // spans per patch row; they regather the input once per output row so that every patch is
 // one contiguous span instead (column gather, below), which the GEMM reads in place.
-// 3x3 stride-1 convs with large enough outputs take Winograd's F(2x2, 3x3) instead
-// (conv2d_winograd.h): 16 multiplies per output pair of channels in place of 36.
+// 3x3 stride-1 convs with large enough outputs take Winograd's F(4x4, 3x3) or F(2x2, 3x3)
+// instead (conv2d_winograd.h): 2.25 or 4 multiplies per output and channel pair, not 9.
 // Depthwise convs and groups of very few channels would make tiny GEMMs; they use a direct
 // loop that is vectorised over the channels instead. So do convs with very few output
 // channels (the depth net's one-channel head), as dot products over each output pixel's
@@ -55,8 +55,9 @@ bool uses_column_gather(const Conv2dParams& p) {
          p.dilation_w == 1 && !is_narrow(p);
 }
 
-// Winograd takes its 3x3 convs except the narrow ones (its GEMMs would be one column wide).
-bool uses_winograd(const Conv2dParams& p) { return !is_narrow(p) && winograd_applies(p); }
+// Winograd takes its 3x3 convs except the narrow ones (its GEMMs would be one column wide):
+// the output tile it packs for (4 or 2), or 0.
+int winograd_tile_of(const Conv2dParams& p) { return is_narrow(p) ? 0 : winograd_tile(p); }
 
 // Block sizes. The im2col block (rows x kh*kw*in_c/groups floats) is sized to stay in the
 // 1 MiB L2 beside the GEMM's B panels; the pointwise output tile likewise. A block never
@@ -483,7 +484,12 @@ float* aligned_workspace(void* workspace) {
 // image size (a new plan, the same packed filter) must take the form's path, not the one
 // its own size would favour: reading a Winograd form as GEMM panels (or the reverse, past
 // the end of the shorter im2col form) gave wrong results.
-enum class PackedForm : int32_t { Gemm = 1, Winograd, Hwio, Narrow, GemmKxMajor };
+enum class PackedForm : int32_t { Gemm = 1, Winograd, Hwio, Narrow, GemmKxMajor, Winograd4x4 };
+
+// The Winograd output tile of a packed form, or 0 for the others.
+int winograd_tile_of(PackedForm form) {
+  return form == PackedForm::Winograd4x4 ? 4 : form == PackedForm::Winograd ? 2 : 0;
+}
 
 struct PackedHeader {
   int32_t magic;
@@ -509,13 +515,20 @@ PackedForm form_read_by(ConvPath path) {
 }
 
 PackedForm packed_form(const Conv2dParams& p) {
-  return uses_winograd(p) ? PackedForm::Winograd : form_read_by(plan_conv(p, 1).path);
+  switch (winograd_tile_of(p)) {
+    case 4:
+      return PackedForm::Winograd4x4;
+    case 2:
+      return PackedForm::Winograd;
+  }
+  return form_read_by(plan_conv(p, 1).path);
 }
 
 size_t body_floats(const Conv2dParams& p, PackedForm form) {
   switch (form) {
     case PackedForm::Winograd:
-      return winograd_packed_filter_floats(p);
+    case PackedForm::Winograd4x4:
+      return winograd_packed_filter_floats(p, winograd_tile_of(form));
     case PackedForm::Hwio:
     case PackedForm::Narrow:
       return static_cast<size_t>(int64_t{p.kernel_h} * p.kernel_w * (p.in_c / p.groups) * p.out_c);
@@ -545,7 +558,12 @@ PackedForm read_header(const Conv2dParams& p, const float* packed) {
 
 const char* conv2d_path_name(const Conv2dParams& p) {
   check_conv2d_params(p);
-  if (uses_winograd(p)) return "winograd F(2x2,3x3)";
+  switch (winograd_tile_of(p)) {
+    case 4:
+      return "winograd F(4x4,3x3)";
+    case 2:
+      return "winograd F(2x2,3x3)";
+  }
   switch (plan_conv(p, 1).path) {
     case ConvPath::Pointwise:
       return "gemm pointwise";
@@ -575,7 +593,8 @@ void conv2d_pack_filter(const Conv2dParams& p, const float* w_hwio, float* packe
   float* body = packed + kHeaderFloats;
   switch (form) {
     case PackedForm::Winograd:
-      return winograd_pack_filter(p, w_hwio, body);
+    case PackedForm::Winograd4x4:
+      return winograd_pack_filter(p, winograd_tile_of(form), w_hwio, body);
     case PackedForm::Hwio:  // the direct loops read HWIO as it is
       std::memcpy(body, w_hwio, sizeof(float) * body_floats(p, form));
       return;
@@ -633,8 +652,8 @@ void conv2d(ThreadPool& pool, const Conv2dParams& p, const float* x, const float
   P3D_CHECK(!p.has_residual || residual, "conv2d: has_residual but residual is null");
   const PackedForm form = read_header(p, w_packed);
   w_packed += kHeaderFloats;
-  if (form == PackedForm::Winograd)
-    return winograd_conv2d(pool, p, x, w_packed, bias, residual, y, workspace);
+  if (const int tile = winograd_tile_of(form))
+    return winograd_conv2d(pool, p, tile, x, w_packed, bias, residual, y, workspace);
   const ConvPlan plan = plan_conv(p, pool.size());
   const PackedForm expected = form_read_by(plan.path);
   P3D_CHECK(form == expected, "conv2d: the packed filter's form (", static_cast<int>(form),

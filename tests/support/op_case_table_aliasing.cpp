@@ -27,11 +27,16 @@ void add_aliasing_and_alignment_cases(std::vector<OpCase>& t) {
                                        .with_residual()
                                        .activation(Unary::LeakyRelu, 0.1f)),
                        3));
-  // The Winograd path's residual is y (its output transform reads each residual vector
+  // F(2x2) Winograd's residual is y (its output transform reads each residual vector
   // just before it writes the same one), with channel counts that leave vector tails.
   t.push_back(in_place(
       conv2d_case(
           conv(1, 13, 14, 20, 36, 3).pad(1).with_bias().with_residual().activation(Unary::Relu6)),
+      3));
+  // ... and F(4x4)'s (49 tiles of 4x4, the last ones cut at 1 and 2 pixels).
+  t.push_back(in_place(
+      conv2d_case(
+          conv(1, 25, 26, 20, 36, 3).pad(1).with_bias().with_residual().activation(Unary::Relu6)),
       3));
   // The per-pixel paths' residual is y: narrow (at most 4 output channels: dot products
   // over the patch) and depthwise (the row starts as bias + residual, in place).

@@ -34,11 +34,21 @@ void add_conv2d_cases(std::vector<OpCase>& t) {
   t.push_back(conv2d_case(conv(3, 3, 3, 2, 3, 3)));             // 1x1 output
   t.push_back(conv2d_case(conv(1, 8, 9, 4, 6, 3).stride(1, 2).pad(1, 0, 1, 1)));
   t.push_back(conv2d_case(conv(1, 16, 16, 32, 40, 3).pad(1).with_bias().activation(Unary::Relu6)));
-  // 3x3 stride 1 with at least 36 2x2 output tiles in the batch: the CPU's Winograd path.
-  // Odd sizes (half tiles), no padding, one-sided padding, residual and batch; 7 x 7 outputs
-  // take it only in a batch (16 tiles per image).
+  // 3x3 stride 1 with at least 36 output tiles in the batch: the CPU's Winograd paths,
+  // F(4x4) with 36 4x4 tiles, else F(2x2) with 36 2x2 tiles (conv2d_winograd.h).
+  // F(4x4): outputs that end 1, 2 and 3 pixels into a tile, no padding, one-sided padding,
+  // residual, batch, an activation the output transform does not fuse, channel tails.
   t.push_back(conv2d_case(
       conv(2, 21, 23, 8, 12, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)));
+  t.push_back(
+      conv2d_case(conv(1, 26, 27, 40, 50, 3).pad(1).with_bias().activation(Unary::Sigmoid)));
+  t.push_back(conv2d_case(conv(1, 30, 29, 16, 24, 3)));
+  t.push_back(conv2d_case(conv(2, 17, 19, 24, 20, 3)
+                              .pad(1, 0, 0, 1)
+                              .with_residual()
+                              .activation(Unary::LeakyRelu, 0.1f)));
+  // F(2x2): odd sizes (half tiles), no padding, one-sided padding, residual and batch; 7 x 7
+  // outputs take it only in a batch (16 tiles per image).
   t.push_back(conv2d_case(conv(1, 22, 24, 16, 9, 3)));
   t.push_back(conv2d_case(
       conv(4, 7, 7, 24, 16, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)));

@@ -55,7 +55,8 @@ const MicroKernel& micro_kernel_avx2() {
 }
 
 const WinogradTransforms& winograd_transforms_avx2() {
-  static const WinogradTransforms transforms{winograd_input<Avx2>, winograd_output<Avx2>};
+  static const WinogradTransforms transforms{winograd_input_2x2<Avx2>, winograd_output_2x2<Avx2>,
+                                             winograd_input_4x4<Avx2>, winograd_output_4x4<Avx2>};
   return transforms;
 }
 

@@ -60,7 +60,9 @@ const MicroKernel& micro_kernel_avx512() {
 }
 
 const WinogradTransforms& winograd_transforms_avx512() {
-  static const WinogradTransforms transforms{winograd_input<Avx512>, winograd_output<Avx512>};
+  static const WinogradTransforms transforms{
+      winograd_input_2x2<Avx512>, winograd_output_2x2<Avx512>, winograd_input_4x4<Avx512>,
+      winograd_output_4x4<Avx512>};
   return transforms;
 }
 

@@ -85,7 +85,9 @@ const MicroKernel& micro_kernel_baseline() {
 }
 
 const WinogradTransforms& winograd_transforms_baseline() {
-  static const WinogradTransforms transforms{winograd_input<Portable>, winograd_output<Portable>};
+  static const WinogradTransforms transforms{
+      winograd_input_2x2<Portable>, winograd_output_2x2<Portable>, winograd_input_4x4<Portable>,
+      winograd_output_4x4<Portable>};
   return transforms;
 }
 

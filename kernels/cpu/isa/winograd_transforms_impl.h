@@ -1,14 +1,15 @@
-// Winograd F(2x2, 3x3)'s input and output transforms (see winograd_transforms.h), written
-// once over the micro-kernels' vector traits type and included by each micro_kernel_<isa>.cpp
-// after micro_kernel_impl.h, inside the same anonymous namespace. The arithmetic and its order
-// are those of Lavin and Gray's matrices as conv2d_winograd.cpp states them, so every
-// instruction set gives the same bits.
+// Winograd's input and output transforms for F(2x2, 3x3) and F(4x4, 3x3) (see
+// winograd_transforms.h), written once over the micro-kernels' vector traits type and
+// included by each micro_kernel_<isa>.cpp after micro_kernel_impl.h, inside the same
+// anonymous namespace. The matrices are the ones conv2d_winograd.cpp states. F(2x2)'s only
+// add and subtract, so every instruction set gives the same bits; F(4x4)'s also scale, with
+// the set's fused multiply-add where it has one.
 //
 // Expects: micro_kernel_impl.h (activate_vector) and the traits type, with sub(a, b) = a - b.
 
 // One vector of channels [c, c + lanes) of one tile; kFull: all T::kWidth lanes.
 template <class T, bool kFull>
-inline void winograd_input_vector(const float* const d[16], int64_t c, int lanes, float* v,
+inline void winograd_input_vector(const float* const* d, int64_t c, int lanes, float* v,
                                   int64_t v_stride) {
   using V = typename T::V;
   auto load = [&](const float* p) { return kFull ? T::load_full(p) : T::load_n(p, lanes); };
@@ -39,7 +40,7 @@ inline void winograd_input_vector(const float* const d[16], int64_t c, int lanes
 }
 
 template <class T>
-void winograd_input(const float* const d[16], int64_t channels, float* v, int64_t v_stride) {
+void winograd_input_2x2(const float* const* d, int64_t channels, float* v, int64_t v_stride) {
   constexpr int W = T::kWidth;
   int64_t c = 0;
   for (; c + W <= channels; c += W) winograd_input_vector<T, true>(d, c, W, v, v_stride);
@@ -83,9 +84,121 @@ inline void winograd_output_vector(const WinogradOutputTile& t, int64_t c, int l
 }
 
 template <class T>
-void winograd_output(const WinogradOutputTile& t) {
+void winograd_output_2x2(const WinogradOutputTile& t) {
   constexpr int W = T::kWidth;
   int64_t c = 0;
   for (; c + W <= t.channels; c += W) winograd_output_vector<T, true>(t, c, W);
   if (c < t.channels) winograd_output_vector<T, false>(t, c, static_cast<int>(t.channels - c));
+}
+
+// ---- F(4x4, 3x3) ----------------------------------------------------------------------
+// B^T applied to a column (or row) of 6: the rows of B^T, grouped so that each output is a
+// sum, a difference and at most two scaled terms.
+template <class T>
+inline void winograd_bt6(const typename T::V x[6], typename T::V out[6]) {
+  using V = typename T::V;
+  const V half = T::set1(0.5f), three_halves = T::set1(1.5f), two = T::set1(2.0f);
+  const V five_halves = T::set1(2.5f), minus_two = T::set1(-2.0f),
+          minus_five_halves = T::set1(-2.5f);
+  const V x4_minus_x2 = T::sub(x[4], x[2]);
+  out[0] = T::fma(minus_two, x[2], T::fma(three_halves, T::sub(x[3], x[1]), T::add(x[0], x[4])));
+  out[1] = T::fma(half, x[3], T::fma(minus_five_halves, x[2], T::add(x[1], x[4])));
+  out[2] = T::fma(five_halves, x[3], T::fma(half, x[2], T::sub(x[4], x[1])));
+  out[3] = T::fma(two, T::sub(x[3], x[1]), x4_minus_x2);
+  out[4] = T::fma(half, T::sub(x[1], x[3]), x4_minus_x2);
+  out[5] = T::fma(minus_two, x[3], T::fma(three_halves, x4_minus_x2, T::add(x[1], x[5])));
+}
+
+// A^T applied to a column (or row) of 6: four outputs.
+template <class T>
+inline void winograd_at6(const typename T::V x[6], typename T::V out[4]) {
+  using V = typename T::V;
+  const V sum12 = T::add(x[1], x[2]), diff21 = T::sub(x[2], x[1]);
+  out[0] = T::add(T::add(sum12, x[0]), T::add(x[3], x[4]));
+  out[1] = T::fma(T::set1(-2.0f), x[4], T::fma(T::set1(0.5f), x[3], diff21));
+  out[2] = T::fma(T::set1(4.0f), x[4], T::fma(T::set1(0.25f), x[3], sum12));
+  out[3] = T::add(T::fma(T::set1(-8.0f), x[4], T::fma(T::set1(0.125f), x[3], diff21)), x[5]);
+}
+
+template <class T, bool kFull>
+inline void winograd_input_vector_4x4(const float* const* d, int64_t c, int lanes, float* v,
+                                      int64_t v_stride) {
+  using V = typename T::V;
+  auto load = [&](const float* p) { return kFull ? T::load_full(p) : T::load_n(p, lanes); };
+  V t[6][6];  // t = B^T d: t[i][j], column j of d transformed
+#pragma GCC unroll 6
+  for (int j = 0; j < 6; ++j) {
+    V column[6], out[6];
+#pragma GCC unroll 6
+    for (int i = 0; i < 6; ++i) column[i] = load(d[i * 6 + j] + c);
+    winograd_bt6<T>(column, out);
+#pragma GCC unroll 6
+    for (int i = 0; i < 6; ++i) t[i][j] = out[i];
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < 6; ++i) {  // V = t B, row i
+    V out[6];
+    winograd_bt6<T>(t[i], out);
+#pragma GCC unroll 6
+    for (int j = 0; j < 6; ++j) {
+      float* p = v + (i * 6 + j) * v_stride + c;
+      if (kFull)
+        T::store_full(p, out[j]);
+      else
+        T::store_n(p, out[j], lanes);
+    }
+  }
+}
+
+template <class T>
+void winograd_input_4x4(const float* const* d, int64_t channels, float* v, int64_t v_stride) {
+  constexpr int W = T::kWidth;
+  int64_t c = 0;
+  for (; c + W <= channels; c += W) winograd_input_vector_4x4<T, true>(d, c, W, v, v_stride);
+  if (c < channels)
+    winograd_input_vector_4x4<T, false>(d, c, static_cast<int>(channels - c), v, v_stride);
+}
+
+template <class T, bool kFull>
+inline void winograd_output_vector_4x4(const WinogradOutputTile& t, int64_t c, int lanes) {
+  using V = typename T::V;
+  auto load = [&](const float* p) { return kFull ? T::load_full(p) : T::load_n(p, lanes); };
+  V r[4][6];  // r = A^T M: r[i][j], column j of M transformed
+#pragma GCC unroll 6
+  for (int j = 0; j < 6; ++j) {
+    V column[6], out[4];
+#pragma GCC unroll 6
+    for (int i = 0; i < 6; ++i) column[i] = load(t.m + (i * 6 + j) * t.m_stride + c);
+    winograd_at6<T>(column, out);
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) r[i][j] = out[i];
+  }
+  const V bias = t.bias ? load(t.bias + c) : T::zero();
+  const V alpha = T::set1(t.alpha);
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {  // Y = r A, row i
+    V y[4];
+    winograd_at6<T>(r[i], y);
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      const int k = i * 4 + j;
+      if (!t.y[k]) continue;
+      V out = y[j];
+      if (t.bias) out = T::add(out, bias);
+      if (t.residual[k]) out = T::add(out, load(t.residual[k] + c));
+      if (t.activate) out = activate_vector<T>(out, t.activation, alpha);
+      if (kFull)
+        T::store_full(t.y[k] + c, out);
+      else
+        T::store_n(t.y[k] + c, out, lanes);
+    }
+  }
+}
+
+template <class T>
+void winograd_output_4x4(const WinogradOutputTile& t) {
+  constexpr int W = T::kWidth;
+  int64_t c = 0;
+  for (; c + W <= t.channels; c += W) winograd_output_vector_4x4<T, true>(t, c, W);
+  if (c < t.channels) winograd_output_vector_4x4<T, false>(t, c, static_cast<int>(t.channels - c));
 }
