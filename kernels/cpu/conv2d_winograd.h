@@ -14,9 +14,11 @@
 // Accuracy: F(2x2)'s transforms only add and subtract (the filter's halves are exact), so it
 // differs from the direct sum by rounding alone. F(4x4)'s matrices scale by up to 8, which
 // costs about ten times the direct sum's rounding; its interpolation points (0, -1, 1, 1/2,
-// -2 rather than the usual 0, +-1, +-2) keep that near 2-4e-6 of the output's scale for 64
-// to 512 channels, inside the 1e-5 the agreement table and TensorFlow's fixtures hold every
-// path to (conv2d_winograd.cpp gives the matrices).
+// -2 rather than the usual 0, +-1, +-2) keep that at 2-5e-6 of the output's scale for 64
+// to 512 channels in a float32 simulation (tools/winograd_error.py; 5e-6 to 1.4e-5 with
+// the usual ones), inside the
+// 1e-5 the agreement table and TensorFlow's fixtures hold every path to
+// (conv2d_winograd.cpp gives the matrices; docs/cpu-backend.md the measured figures).
 #pragma once
 
 #include <cstddef>

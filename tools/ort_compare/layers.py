@@ -100,6 +100,8 @@ def main():
     parser.add_argument("--cli", default="build/apps/portrait3d")
     parser.add_argument("--onnx", help="converted model (default: build-ort/<fixture>.onnx)")
     parser.add_argument("--top", type=int, default=30, help="scopes listed, slowest first")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="the fixture's input repeated to this batch (as compare.sh's BATCH)")
     args = parser.parse_args()
 
     with open(os.path.join(args.fixture, "meta.json")) as f:
@@ -107,14 +109,22 @@ def main():
     name = meta["inputs"][0]["tensor"].split(":")[0]
     output = meta["outputs"][0]["tensor"].split(":")[0]
     graph = os.path.join(args.fixture, "graph.pb")
-    feed = f"{name}={os.path.join(args.fixture, f'input_{name}.npy')}"
+    input_file = os.path.join(args.fixture, f"input_{name}.npy")
+    if args.batch != 1:
+        import numpy as np  # only in .venv-ort, which every other path here needs too
+        fixture_name = os.path.basename(args.fixture.rstrip("/"))
+        tiled = os.path.join("build-ort", f"{fixture_name}.input_b{args.batch}.npy")
+        os.makedirs("build-ort", exist_ok=True)
+        np.save(tiled, np.concatenate([np.load(input_file)] * args.batch, axis=0))
+        input_file = tiled
+    feed = f"{name}={input_file}"
     onnx = args.onnx or os.path.join("build-ort", os.path.basename(args.fixture.rstrip("/")) + ".onnx")
 
     ours = ours_profile(args.cli, graph, feed, output, args.threads)
     ort = ort_profile(graph, feed, output, onnx, args.threads, args.runs)
     scopes, unmatched = join(ours, ort)
 
-    print(f"{graph}: per layer, {args.threads} threads (portrait3d --profile, ONNX Runtime "
+    print(f"{graph}: per layer, batch {args.batch}, {args.threads} threads (portrait3d --profile, ONNX Runtime "
           f"enable_profiling over {args.runs} runs); ratio below 1: portrait3d is faster")
     print(f"  {'scope':60s} {'ours ms':>8s} {'ORT ms':>8s} {'ratio':>6s}  our kernel")
     rows = sorted(scopes.items(), key=lambda kv: -kv[1][0])
