@@ -38,21 +38,37 @@ constexpr int64_t kMinTiles = 36;
 constexpr int64_t kBlockBudgetFloats = 192 * 1024;  // V + M of one block: 768 KiB
 constexpr int64_t kMinTilesPerBlock = 12;
 constexpr int64_t kMaxTilesPerBlock = 384;
+// Column split (below): when the whole batch's V fits this, and output channels per block.
+constexpr int64_t kSharedVBudgetFloats = 256 * 1024;  // 1 MiB
+constexpr int64_t kMinColBlock = 64;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
 int64_t tiles_of(const Conv2dParams& p, int tile) {
   return int64_t{p.batch} * ceil_div(p.out_h, tile) * ceil_div(p.out_w, tile);
 }
 
+// Two ways to cut the work:
+//  - tile blocks (many tiles): each task transforms a block of tiles, runs the GEMMs over
+//    all output channels and transforms the block's output; V and M stay in L2.
+//  - column split (few tiles, big filters: the R-Net's 14 x 14 and 28 x 28 layers at
+//    batch 1): cut into tile blocks, each block streamed the whole transformed filter (4 MB
+//    for 256 -> 256 channels) for a dozen GEMM rows, and the threads each streamed all of it.
+//    Instead all tiles are transformed once, into V shared by the threads, and each task is
+//    a block of output channels over all tiles: each thread streams only its part of the
+//    filter, once.
 struct WinogradPlan {
   int tile;                         // m: outputs per tile side
   int patch;                        // n = m + 2: inputs per patch side
   int positions;                    // n * n
   int64_t tiles_h, tiles_w, tiles;  // output tiles
-  int64_t block;                    // tiles per block
-  int64_t blocks;
+  bool column_split;
+  int64_t block;      // tiles per task (all of them when column_split)
+  int64_t col_block;  // output channels per task (out_c unless column_split)
+  int64_t tasks;      // tile blocks, or column blocks
   int64_t workers;
+  size_t shared_v_floats;  // column split: V of every tile, before the per-thread slices
   size_t v_floats, m_floats, gemm_floats, zero_floats, slice_floats;  // per thread
 };
 
@@ -67,14 +83,28 @@ WinogradPlan plan_winograd(const Conv2dParams& p, int tile, int threads) {
   plan.tiles_w = ceil_div(p.out_w, tile);
   plan.tiles = tiles_of(p, tile);
   plan.workers = std::max(1, threads);
-  const int64_t by_cache = kBlockBudgetFloats / (plan.positions * (int64_t{p.in_c} + p.out_c));
-  int64_t block = std::clamp(by_cache, kMinTilesPerBlock, kMaxTilesPerBlock);
-  // At least a few blocks per thread, so a late thread just takes fewer.
-  block = std::min(block, std::max(kMinTilesPerBlock, ceil_div(plan.tiles, 4 * plan.workers)));
-  plan.block = std::max<int64_t>(1, std::min(block, plan.tiles));
-  plan.blocks = ceil_div(plan.tiles, plan.block);
-  plan.v_floats = round16(static_cast<size_t>(plan.positions * plan.block * p.in_c));
-  plan.m_floats = round16(static_cast<size_t>(plan.positions * plan.block * p.out_c));
+  const int64_t all_v = plan.positions * plan.tiles * int64_t{p.in_c};
+  plan.column_split = all_v <= kSharedVBudgetFloats && p.out_c >= 2 * kMinColBlock;
+  if (plan.column_split) {
+    plan.block = std::max<int64_t>(1, plan.tiles);
+    // Two column blocks per thread where the channels allow, starting on packed panels.
+    const int64_t wanted = std::max<int64_t>(1, 2 * plan.workers);
+    plan.col_block = std::min<int64_t>(
+        p.out_c, std::max(kMinColBlock, round_up(ceil_div(p.out_c, wanted), gemm_panel_width())));
+    plan.tasks = ceil_div(p.out_c, plan.col_block);
+    plan.shared_v_floats = round16(static_cast<size_t>(all_v));
+    plan.v_floats = 0;
+  } else {
+    const int64_t by_cache = kBlockBudgetFloats / (plan.positions * (int64_t{p.in_c} + p.out_c));
+    int64_t block = std::clamp(by_cache, kMinTilesPerBlock, kMaxTilesPerBlock);
+    // At least a few blocks per thread, so a late thread just takes fewer.
+    block = std::min(block, std::max(kMinTilesPerBlock, ceil_div(plan.tiles, 4 * plan.workers)));
+    plan.block = std::max<int64_t>(1, std::min(block, plan.tiles));
+    plan.col_block = p.out_c;
+    plan.tasks = ceil_div(plan.tiles, plan.block);
+    plan.v_floats = round16(static_cast<size_t>(plan.positions * plan.block * p.in_c));
+  }
+  plan.m_floats = round16(static_cast<size_t>(plan.positions * plan.block * plan.col_block));
   plan.gemm_floats = round16(gemm_packed_scratch_floats(plan.block, p.in_c));
   plan.zero_floats = round16(static_cast<size_t>(p.in_c));
   plan.slice_floats = plan.v_floats + plan.m_floats + plan.gemm_floats + plan.zero_floats;
@@ -95,77 +125,121 @@ struct WinogradJob {
   const float* packed;  // `positions` packed [in_c, out_c] matrices
   const Epilogue& epilogue;
   float* y;
-  float* workspace;
-  TileQueue* blocks;
+  float* shared_v;   // column split: V of every tile
+  float* slices;     // per-thread slices
+  TileQueue* tasks;  // tile blocks or column blocks
 };
 
 constexpr int kMaxPatch = 6;  // F(4x4)
 
-void run_blocks(const WinogradJob& job, int thread) {
+// One thread's scratch.
+struct Slice {
+  float* v;  // tile blocks: V of the block
+  float* m;
+  float* gemm_scratch;
+  float* zeros;  // in_c zeros: the patch past the image
+};
+
+Slice slice_of(const WinogradJob& job, int thread) {
+  const WinogradPlan& plan = job.plan;
+  Slice s{};
+  s.v = job.slices + thread * plan.slice_floats;
+  s.m = s.v + plan.v_floats;
+  s.gemm_scratch = s.m + plan.m_floats;
+  s.zeros = s.gemm_scratch + plan.gemm_floats;
+  return s;
+}
+
+// V of tiles [t0, t0 + count) into v (tile t at v + (t - t0) * in_c, position e at
+// e * v_stride).
+void transform_input(const WinogradJob& job, int64_t t0, int64_t count, const float* zeros,
+                     float* v, int64_t v_stride) {
   const Conv2dParams& p = job.p;
   const WinogradPlan& plan = job.plan;
   const int m_side = plan.tile, n_side = plan.patch;
-  float* v = job.workspace + thread * plan.slice_floats;
-  float* m = v + plan.v_floats;
-  float* gemm_scratch = m + plan.m_floats;
-  float* zeros = gemm_scratch + plan.gemm_floats;  // in_c zeros: the patch past the image
-  std::fill(zeros, zeros + p.in_c, 0.0f);
-  const WinogradTransforms& transform = transforms();
-  const WinogradInputFn input = m_side == 4 ? transform.input_4x4 : transform.input_2x2;
-  const WinogradOutputFn output = m_side == 4 ? transform.output_4x4 : transform.output_2x2;
+  const WinogradInputFn input = m_side == 4 ? transforms().input_4x4 : transforms().input_2x2;
+  for (int64_t t = 0; t < count; ++t) {
+    const int64_t tile = t0 + t;
+    const int64_t n = tile / (plan.tiles_h * plan.tiles_w);
+    const int64_t th = (tile / plan.tiles_w) % plan.tiles_h, tw = tile % plan.tiles_w;
+    const float* d[kMaxPatch * kMaxPatch];
+    for (int i = 0; i < n_side; ++i)
+      for (int j = 0; j < n_side; ++j) {
+        const int64_t ih = m_side * th - p.pad_top + i, iw = m_side * tw - p.pad_left + j;
+        d[i * n_side + j] = ih < 0 || ih >= p.in_h || iw < 0 || iw >= p.in_w
+                                ? zeros
+                                : job.x + ((n * p.in_h + ih) * p.in_w + iw) * p.in_c;
+      }
+    input(d, p.in_c, v + t * p.in_c, v_stride);
+  }
+}
+
+// Output channels [c0, c0 + cols) of tiles [t0, t0 + count): the GEMMs of every position
+// from V (v_stride apart) into M, then the output transform with bias, residual and the
+// activation.
+void multiply_and_transform_output(const WinogradJob& job, int64_t t0, int64_t count, int64_t c0,
+                                   int64_t cols, const float* v, int64_t v_stride, const Slice& s) {
+  const Conv2dParams& p = job.p;
+  const WinogradPlan& plan = job.plan;
+  const int m_side = plan.tile;
+  const WinogradOutputFn output = m_side == 4 ? transforms().output_4x4 : transforms().output_2x2;
   const Epilogue& epilogue = job.epilogue;
+  const size_t per_position = gemm_packed_b_floats(p.in_c, p.out_c);
+  const int64_t m_stride = count * cols;
+  const Epilogue none{nullptr, nullptr, 0, Unary::Identity, 0.f};
+  for (int e = 0; e < plan.positions; ++e)
+    gemm_packed(count, cols, {v + e * v_stride, p.in_c, false},
+                packed_b_columns({job.packed + e * per_position, p.in_c}, c0), s.m + e * m_stride,
+                cols, false, none, s.gemm_scratch);
   WinogradOutputTile out{};
-  out.m_stride = plan.block * p.out_c;
-  out.channels = p.out_c;
-  out.bias = epilogue.bias;
+  out.m_stride = m_stride;
+  out.channels = cols;
+  out.bias = epilogue.bias ? epilogue.bias + c0 : nullptr;
   out.alpha = epilogue.alpha;
   const bool fused = fusable_activation(epilogue.activation);
   out.activation = micro_activation(epilogue.activation);
   out.activate = fused && epilogue.activation != Unary::Identity;
-  const size_t per_position = gemm_packed_b_floats(p.in_c, p.out_c);
-  const Epilogue none{nullptr, nullptr, 0, Unary::Identity, 0.f};
-  for (;;) {
-    const int64_t b = job.blocks->next(thread);
-    if (b < 0) break;
+  const Epilogue activate_only = epilogue_block(epilogue, 0, c0);
+  for (int64_t t = 0; t < count; ++t) {
+    const int64_t tile = t0 + t;
+    const int64_t n = tile / (plan.tiles_h * plan.tiles_w);
+    const int64_t th = (tile / plan.tiles_w) % plan.tiles_h, tw = tile % plan.tiles_w;
+    out.m = s.m + t * cols;
+    for (int k = 0; k < m_side * m_side; ++k) {
+      const int64_t py = m_side * th + k / m_side, px = m_side * tw + k % m_side;
+      const bool inside = py < p.out_h && px < p.out_w;  // not past the output's edge
+      const int64_t pixel = (n * p.out_h + py) * p.out_w + px;
+      out.y[k] = inside ? job.y + pixel * p.out_c + c0 : nullptr;
+      out.residual[k] = inside && epilogue.residual
+                            ? epilogue.residual + pixel * epilogue.residual_ld + c0
+                            : nullptr;
+    }
+    output(out);  // bias, residual and a fusable activation included
+    if (!fused)
+      for (int k = 0; k < m_side * m_side; ++k)
+        if (out.y[k]) epilogue_activate(activate_only, 1, cols, out.y[k], p.out_c);
+  }
+}
+
+void run_tile_blocks(const WinogradJob& job, int thread) {
+  const WinogradPlan& plan = job.plan;
+  const Slice s = slice_of(job, thread);
+  std::fill(s.zeros, s.zeros + job.p.in_c, 0.0f);
+  const int64_t v_stride = plan.block * job.p.in_c;
+  for (int64_t b = job.tasks->next(thread); b >= 0; b = job.tasks->next(thread)) {
     const int64_t t0 = b * plan.block, count = std::min(plan.block, plan.tiles - t0);
-    const int64_t v_stride = plan.block * p.in_c, m_stride = plan.block * p.out_c;
-    for (int64_t t = 0; t < count; ++t) {
-      const int64_t tile = t0 + t;
-      const int64_t n = tile / (plan.tiles_h * plan.tiles_w);
-      const int64_t th = (tile / plan.tiles_w) % plan.tiles_h, tw = tile % plan.tiles_w;
-      const float* d[kMaxPatch * kMaxPatch];
-      for (int i = 0; i < n_side; ++i)
-        for (int j = 0; j < n_side; ++j) {
-          const int64_t ih = m_side * th - p.pad_top + i, iw = m_side * tw - p.pad_left + j;
-          d[i * n_side + j] = ih < 0 || ih >= p.in_h || iw < 0 || iw >= p.in_w
-                                  ? zeros
-                                  : job.x + ((n * p.in_h + ih) * p.in_w + iw) * p.in_c;
-        }
-      input(d, p.in_c, v + t * p.in_c, v_stride);
-    }
-    for (int e = 0; e < plan.positions; ++e)
-      gemm_packed(count, p.out_c, {v + e * v_stride, p.in_c, false},
-                  {job.packed + e * per_position, p.in_c}, m + e * m_stride, p.out_c, false, none,
-                  gemm_scratch);
-    for (int64_t t = 0; t < count; ++t) {
-      const int64_t tile = t0 + t;
-      const int64_t n = tile / (plan.tiles_h * plan.tiles_w);
-      const int64_t th = (tile / plan.tiles_w) % plan.tiles_h, tw = tile % plan.tiles_w;
-      out.m = m + t * p.out_c;
-      for (int k = 0; k < m_side * m_side; ++k) {
-        const int64_t py = m_side * th + k / m_side, px = m_side * tw + k % m_side;
-        const bool inside = py < p.out_h && px < p.out_w;  // not past the output's edge
-        const int64_t pixel = (n * p.out_h + py) * p.out_w + px;
-        out.y[k] = inside ? job.y + pixel * p.out_c : nullptr;
-        out.residual[k] = inside && epilogue.residual
-                              ? epilogue.residual + pixel * epilogue.residual_ld
-                              : nullptr;
-      }
-      output(out);  // bias, residual and a fusable activation included
-      if (!fused)
-        for (int k = 0; k < m_side * m_side; ++k)
-          if (out.y[k]) epilogue_activate(epilogue, 1, p.out_c, out.y[k], p.out_c);
-    }
+    transform_input(job, t0, count, s.zeros, s.v, v_stride);
+    multiply_and_transform_output(job, t0, count, 0, job.p.out_c, s.v, v_stride, s);
+  }
+}
+
+void run_column_blocks(const WinogradJob& job, int thread) {
+  const WinogradPlan& plan = job.plan;
+  const Slice s = slice_of(job, thread);
+  const int64_t v_stride = plan.tiles * job.p.in_c;
+  for (int64_t b = job.tasks->next(thread); b >= 0; b = job.tasks->next(thread)) {
+    const int64_t c0 = b * plan.col_block, cols = std::min(plan.col_block, job.p.out_c - c0);
+    multiply_and_transform_output(job, 0, plan.tiles, c0, cols, job.shared_v, v_stride, s);
   }
 }
 
@@ -243,8 +317,12 @@ void winograd_pack_filter(const Conv2dParams& p, int tile, const float* w, float
 
 size_t winograd_workspace_bytes(const Conv2dParams& p, int threads) {
   size_t floats = 0;
-  for (int tile : {2, 4}) floats = std::max(floats, plan_winograd(p, tile, threads).slice_floats);
-  return (static_cast<size_t>(std::max(1, threads)) * floats + 16) * sizeof(float);
+  for (int tile : {2, 4}) {
+    const WinogradPlan plan = plan_winograd(p, tile, threads);
+    floats = std::max(floats, plan.shared_v_floats +
+                                  static_cast<size_t>(std::max(1, threads)) * plan.slice_floats);
+  }
+  return (floats + 16) * sizeof(float);
 }
 
 void winograd_conv2d(ThreadPool& pool, const Conv2dParams& p, int tile, const float* x,
@@ -255,10 +333,24 @@ void winograd_conv2d(ThreadPool& pool, const Conv2dParams& p, int tile, const fl
   const WinogradPlan plan = plan_winograd(p, tile, pool.size());
   const Epilogue epilogue{p.has_bias ? bias : nullptr, p.has_residual ? residual : nullptr, p.out_c,
                           p.activation, p.activation_alpha};
-  TileQueue blocks(plan.blocks, static_cast<int>(plan.workers));
-  const WinogradJob job{p, plan, x, packed, epilogue, y, aligned_workspace(workspace), &blocks};
+  float* base = aligned_workspace(workspace);
+  TileQueue tasks(plan.tasks, static_cast<int>(plan.workers));
+  const WinogradJob job{p, plan, x, packed, epilogue, y, base, base + plan.shared_v_floats, &tasks};
+  if (!plan.column_split) {
+    pool.parallel_for(plan.workers, 1,
+                      [&job](int64_t, int64_t, int thread) { run_tile_blocks(job, thread); });
+    return;
+  }
+  // Every tile's V first (contiguous ranges of tiles per thread), then the column blocks.
+  pool.parallel_for(plan.tiles, ceil_div(plan.tiles, plan.workers),
+                    [&job](int64_t t0, int64_t t1, int thread) {
+                      const Slice s = slice_of(job, thread);
+                      std::fill(s.zeros, s.zeros + job.p.in_c, 0.0f);
+                      transform_input(job, t0, t1 - t0, s.zeros, job.shared_v + t0 * job.p.in_c,
+                                      job.plan.tiles * job.p.in_c);
+                    });
   pool.parallel_for(plan.workers, 1,
-                    [&job](int64_t, int64_t, int thread) { run_blocks(job, thread); });
+                    [&job](int64_t, int64_t, int thread) { run_column_blocks(job, thread); });
 }
 
 }  // namespace p3d::cpu

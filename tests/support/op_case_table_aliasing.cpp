@@ -38,6 +38,9 @@ void add_aliasing_and_alignment_cases(std::vector<OpCase>& t) {
       conv2d_case(
           conv(1, 25, 26, 20, 36, 3).pad(1).with_bias().with_residual().activation(Unary::Relu6)),
       3));
+  // ... and the column split's (each thread's block of channels).
+  t.push_back(
+      in_place(conv2d_case(conv(1, 14, 14, 32, 136, 3).pad(1).with_bias().with_residual()), 3));
   // The per-pixel paths' residual is y: narrow (at most 4 output channels: dot products
   // over the patch) and depthwise (the row starts as bias + residual, in place).
   t.push_back(in_place(

@@ -47,6 +47,13 @@ void add_conv2d_cases(std::vector<OpCase>& t) {
                               .pad(1, 0, 0, 1)
                               .with_residual()
                               .activation(Unary::LeakyRelu, 0.1f)));
+  // Few tiles and 128+ output channels: V of all tiles shared, the threads split the output
+  // channels (conv2d_winograd.cpp's column split), with a short last column block: F(2x2)
+  // with residual, F(4x4), and an activation the output transform does not fuse.
+  t.push_back(conv2d_case(
+      conv(1, 14, 14, 64, 160, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)));
+  t.push_back(conv2d_case(conv(1, 28, 27, 24, 136, 3).pad(1).with_bias()));
+  t.push_back(conv2d_case(conv(2, 12, 12, 16, 128, 3).pad(1).activation(Unary::Sigmoid)));
   // F(2x2): odd sizes (half tiles), no padding, one-sided padding, residual and batch; 7 x 7
   // outputs take it only in a batch (16 tiles per image).
   t.push_back(conv2d_case(conv(1, 22, 24, 16, 9, 3)));
