@@ -45,7 +45,8 @@ struct Shape3 {
   int64_t m, n, k;
 };
 
-// Shapes around every tile size in use (mr 4/6/12, nr 8/16/32, kc 256, and gemm()'s
+// Shapes around every tile size in use (mr 4/6/12 and AVX-512's 13-row tiles: 13, 25 and
+// 49 rows take them; nr 8/16/32, kc 256, and gemm()'s
 // column blocks of 512 to 2048).
 const Shape3 kShapes[] = {{1, 1, 1},     {5, 7, 3},    {12, 32, 256}, {13, 33, 257}, {25, 65, 300},
                           {49, 96, 513}, {7, 200, 19}, {200, 17, 64}, {193, 40, 31}, {3, 8, 600}};

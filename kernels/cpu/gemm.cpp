@@ -111,14 +111,15 @@ struct BChunk {
   const float* after;
 };
 
-// Height of the next tile when `left` rows remain: full tiles of mr, except that a thin tail
-// (under mr / 2 rows) shares the last two tiles with the full one before it (49 rows:
-// 12, 12, 12, 7, 6, not 4 x 12 + 1). A one-row tile streams the whole B chunk for one row:
-// the R-Net's 7x7 layers (m = 49) spent a tenth of their time in it.
-int64_t tile_height(int64_t mr, int64_t left) {
-  const int64_t tail = left % mr;
-  if (left > mr && left < 2 * mr && tail > 0 && tail < mr / 2) return (left + 1) / 2;
-  return std::min(mr, left);
+// Height of the next tile when `left` rows remain: the rows are cut into as few tiles as
+// max_rows allows, of even heights (49 rows: 13, 12, 12, 12 on AVX-512; 16: 8, 8). A thin
+// tail tile wastes most of the kernel's FMAs on rows that are not there, and a one-row tile
+// streams the whole B chunk for one row: the R-Net's 7x7 layers (m = 49) had spent a tenth
+// of their time in one.
+int64_t tile_height(const MicroKernel& mk, int64_t left) {
+  if (left <= mk.max_rows) return left;
+  const int64_t tiles = (left + mk.max_rows - 1) / mk.max_rows;
+  return (left + tiles - 1) / tiles;
 }
 
 // One block of rows [row0, row0 + rows) and one depth chunk: every tile of the block.
@@ -147,7 +148,7 @@ void multiply_chunk(const MicroKernel& mk, int64_t row0, int64_t rows, int64_t n
       // memory queue in the first tile's first steps.
       t.next_b = next_b && prefetched < kc * mk.nr ? next_b + prefetched : nullptr;
       prefetched += kc * kCacheLineFloats;
-      t.rows = static_cast<int>(tile_height(mk.mr, rows - i0));
+      t.rows = static_cast<int>(tile_height(mk, rows - i0));
       t.a = a.data + i0 * a.ld;
       t.c = c + i * ldc + j0;
       t.residual = p0 == 0 && e.residual ? e.residual + i * e.residual_ld + j0 : nullptr;
@@ -191,7 +192,7 @@ PackedB packed_b_columns(const PackedB& b, int64_t col0) {
 size_t gemm_packed_scratch_floats(int64_t m, int64_t k) {
   if (m <= 0 || k <= 0) return 0;
   const MicroKernel& mk = kernel();
-  const int64_t rows = round_up(std::min(m, block_rows(mk)), mk.mr);
+  const int64_t rows = round_up(std::min(m, block_rows(mk)), mk.max_rows);
   return align_floats(static_cast<size_t>(rows * (std::min(k, mk.kc) + kRowPad))) + kAlignFloats;
 }
 

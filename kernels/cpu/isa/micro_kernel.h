@@ -18,7 +18,7 @@ enum class MicroActivation : int { Identity, Relu, Relu6, LeakyRelu };
 
 // One tile of C: rows x cols (at most mr x nr) over one chunk of kc of the depth.
 struct MicroTile {
-  int rows;        // 1..mr
+  int rows;        // 1..max_rows
   int cols;        // 1..nr; the B panel is nr wide, zero-padded past `cols`
   int64_t kc;      // depth of this chunk
   const float* a;  // A: element (i, p) at a[i * lda + p]
@@ -44,6 +44,7 @@ struct MicroTile {
 struct MicroKernel {
   const char* isa;  // "baseline", "avx2", "avx512"
   int mr, nr;       // register tile
+  int max_rows;     // a tile may have up to this many rows (mr, or one more where it fits)
   int64_t kc;       // depth chunk: a kc x nr B panel stays in the L1 cache
   void (*run)(const MicroTile& tile);
   // The core's FMA throughput on this set, for benchmarks to measure their share of it:

@@ -49,7 +49,7 @@ void run(const MicroTile& t) { run_rows<Avx2, kMr, kVectorsPerRow>(t); }
 }  // namespace
 
 const MicroKernel& micro_kernel_avx2() {
-  static const MicroKernel kernel{"avx2", kMr, kVectorsPerRow * Avx2::kWidth,
+  static const MicroKernel kernel{"avx2", kMr, kVectorsPerRow * Avx2::kWidth, kMr,
                                   256,    run, fma_throughput_flops<Avx2>};
   return kernel;
 }

@@ -79,7 +79,7 @@ void run(const MicroTile& t) { run_rows<Portable, kMr, kVectorsPerRow>(t); }
 }  // namespace
 
 const MicroKernel& micro_kernel_baseline() {
-  static const MicroKernel kernel{"baseline", kMr, kVectorsPerRow * Portable::kWidth,
+  static const MicroKernel kernel{"baseline", kMr, kVectorsPerRow * Portable::kWidth, kMr,
                                   256,        run, fma_throughput_flops<Portable>};
   return kernel;
 }
