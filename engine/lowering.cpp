@@ -92,6 +92,7 @@ Conv2dParams Lowerer::conv2d() const {
   p.dilation_h = a.dilation_h;
   p.dilation_w = a.dilation_w;
   p.groups = a.group_count;
+  p.padding_fill = a.padding_fill;
   return p;
 }
 

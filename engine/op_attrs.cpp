@@ -163,6 +163,8 @@ struct AttrsPrinter {
     if (a.dilation_h != 1 || a.dilation_w != 1)
       s += " dilation=" + std::to_string(a.dilation_h) + "x" + std::to_string(a.dilation_w);
     if (a.group_count != 1) s += " groups=" + std::to_string(a.group_count);
+    if (a.padding_fill == PadMode::Reflect) s += " fill=reflect";
+    if (a.padding_fill == PadMode::Symmetric) s += " fill=symmetric";
     return s + epilogue_str(a.has_bias, a.has_residual, a.activation, a.activation_alpha);
   }
   std::string operator()(const ConvTranspose2dAttrs& a) const {

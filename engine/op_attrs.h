@@ -130,6 +130,9 @@ struct Conv2dAttrs : WindowSetters<Conv2dAttrs>, ActivationSetter<Conv2dAttrs> {
   bool has_residual = false;
   Unary activation = Unary::Identity;
   float activation_alpha = 0.2f;
+  // What explicit padding holds: zeros, or the input mirrored (a MirrorPad folded in by
+  // the pad_into_conv pass; Reflect / Symmetric need Padding::Explicit).
+  PadMode padding_fill = PadMode::Constant;
 
   Conv2dAttrs& dilation(int32_t d) {
     dilation_h = dilation_w = d;
@@ -142,6 +145,10 @@ struct Conv2dAttrs : WindowSetters<Conv2dAttrs>, ActivationSetter<Conv2dAttrs> {
   }
   Conv2dAttrs& groups(int32_t g) {
     group_count = g;
+    return *this;
+  }
+  Conv2dAttrs& mirrored_padding(PadMode fill) {
+    padding_fill = fill;
     return *this;
   }
 };

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "kernels/elementwise.h"
+#include "kernels/layout.h"
 
 namespace p3d {
 
@@ -20,7 +21,7 @@ struct Conv2dParams {
   int32_t kernel_h, kernel_w;
   int32_t stride_h, stride_w;
   int32_t dilation_h, dilation_w;
-  int32_t pad_top, pad_left;      // explicit zero padding before the first row / column;
+  int32_t pad_top, pad_left;      // explicit padding before the first row / column;
   int32_t pad_bottom, pad_right;  // after the last (may differ: TF SAME pads more at the end)
   int32_t groups;                 // in_c % groups == 0 and out_c % groups == 0
   // Fused epilogue: y = activation(conv + bias[c] + residual[n,h,w,c]).
@@ -28,7 +29,23 @@ struct Conv2dParams {
   bool has_residual;       // residual has the output's shape
   Unary activation;        // Identity when none
   float activation_alpha;  // LeakyRelu slope
+  // What the padding holds: zeros (Constant, the default), or the input mirrored as
+  // MirrorPad does (Reflect: pad < in; Symmetric: pad <= in), so a MirrorPad + VALID conv
+  // needs no padded copy. conv2d only; a transposed conv's padding is always zeros.
+  PadMode padding_fill;
 };
+
+// The input coordinate padded coordinate i (-pad_before <= i < n + pad_after) reads: i
+// itself inside [0, n), the mirrored one for Reflect / Symmetric, and -1 (a zero) for
+// Constant padding or past the padded extent (reached only by Winograd's tiles past the
+// output's edge, whose outputs are dropped).
+P3D_HD int64_t padded_source(int64_t i, int64_t n, int64_t pad_before, int64_t pad_after,
+                             PadMode fill) {
+  if (i >= 0 && i < n) return i;
+  if (fill == PadMode::Constant || i < -pad_before || i >= n + pad_after) return -1;
+  if (fill == PadMode::Reflect) return i < 0 ? -i : 2 * (n - 1) - i;
+  return i < 0 ? -i - 1 : 2 * n - 1 - i;  // Symmetric: the edge repeated
+}
 
 // Transposed convolution (the gradient of conv2d with respect to its input), as
 // tf.nn.conv2d_transpose: output (out_h, out_w, out_c) is given explicitly; the forward conv

@@ -181,13 +181,51 @@ TEST(PadIntoConv, ExplicitPadBeforeValidConv) {
   expect_same_outputs(g, folded, {{"x", random_tensor({1, 10, 11, 3}, 2)}});
 }
 
-TEST(PadIntoConv, LeavesNonZeroReflectChannelAndSamePadsAlone) {
+// A MirrorPad before a conv with no padding of its own becomes the conv's mirrored padding
+// (the depth net's SYMMETRIC pads); the result is the Pad op's (itself checked against
+// TensorFlow's MirrorPad fixtures) followed by the VALID conv, on every CPU conv path the
+// shapes reach: Winograd (16 channels), the column gather (3), strided im2col.
+TEST(PadIntoConv, MirrorPadBecomesMirroredConvPadding) {
+  Graph g;
+  Value x = g.input("x", {2, 13, 12, 16});
+  Value x3 = g.input("x3", {1, 9, 10, 3});
+  auto conv = [&](Value in, int in_c, PadMode mode, int pad, int stride, const char* name) {
+    Value padded = g.pad(in, PadAttrs{}.spatial(pad, pad + 1, pad + 1, pad).with_mode(mode));
+    return g.conv2d(padded, g.constant(random_tensor({3, 3, in_c, 8}, 7)), Value{},
+                    Conv2dAttrs{}.stride(stride), name);
+  };
+  g.output(conv(x, 16, PadMode::Symmetric, 1, 1, "winograd"), "a");
+  g.output(conv(x3, 3, PadMode::Reflect, 2, 1, "gather"), "b");
+  g.output(conv(x, 16, PadMode::Reflect, 1, 2, "strided"), "c");
+  Graph folded = apply(g, list(make_pad_into_conv_pass(), make_dead_node_removal_pass()));
+  EXPECT_EQ(folded.count(OpKind::Pad), 0);
+  const Conv2dAttrs& a = folded.node(folded.at("winograd")).as<Conv2dAttrs>();
+  EXPECT_EQ(a.padding_fill, PadMode::Symmetric);
+  EXPECT_EQ(a.pads.top, 1);
+  EXPECT_EQ(a.pads.bottom, 2);
+  EXPECT_EQ(folded.node(folded.at("gather")).as<Conv2dAttrs>().padding_fill, PadMode::Reflect);
+  expect_same_outputs(
+      g, folded,
+      {{"x", random_tensor({2, 13, 12, 16}, 2)}, {"x3", random_tensor({1, 9, 10, 3}, 3)}});
+}
+
+// A mirrored and a zero border cannot share one conv: neither folds onto the other.
+TEST(PadIntoConv, MirroredAndZeroPaddingDoNotMix) {
   Graph g;
   Value x = g.input("x", {1, 8, 8, 3});
   Value w = g.constant(random_tensor({3, 3, 3, 2}, 1));
-  g.output(g.conv2d(g.pad(x, PadAttrs{}.spatial(1, 1, 1, 1).with_mode(PadMode::Reflect)), w,
-                    Value{}, Conv2dAttrs{}),
-           "a");
+  Value mirrored = g.pad(x, PadAttrs{}.spatial(1, 1, 1, 1).with_mode(PadMode::Symmetric));
+  g.output(g.conv2d(mirrored, w, Value{}, Conv2dAttrs{}.explicit_padding(1, 1, 0, 0)), "a");
+  g.output(g.conv2d(g.pad(x, PadAttrs{}.spatial(1, 1, 1, 1)), w, Value{},
+                    Conv2dAttrs{}.explicit_padding(0, 0, 0, 0).mirrored_padding(PadMode::Reflect)),
+           "b");
+  EXPECT_FALSE(make_pad_into_conv_pass()->run(g));
+}
+
+TEST(PadIntoConv, LeavesNonZeroChannelAndSamePadsAlone) {
+  Graph g;
+  Value x = g.input("x", {1, 8, 8, 3});
+  Value w = g.constant(random_tensor({3, 3, 3, 2}, 1));
   g.output(g.conv2d(g.pad(x, PadAttrs{}.spatial(1, 1, 1, 1).constant_value(1.f)), w, Value{},
                     Conv2dAttrs{}),
            "b");

@@ -146,8 +146,9 @@ void check_conv_params(const Conv2dParams& p, const char* op) {
 
 // Every field of Conv2dParams that changes descriptors, algorithm or workspace: all but
 // the bias and activation of the epilogue. has_residual matters to a transposed conv with
-// asymmetric padding, whose workspace then also holds a copy of the residual.
-std::array<int32_t, 19> conv_key(const Conv2dParams& p) {
+// asymmetric padding, whose workspace then also holds a copy of the residual; the padding
+// fill decides whether cuDNN may pad at all.
+std::array<int32_t, 20> conv_key(const Conv2dParams& p) {
   return {p.batch,
           p.in_h,
           p.in_w,
@@ -166,7 +167,8 @@ std::array<int32_t, 19> conv_key(const Conv2dParams& p) {
           p.pad_bottom,
           p.pad_right,
           p.groups,
-          p.has_residual ? 1 : 0};
+          p.has_residual ? 1 : 0,
+          static_cast<int32_t>(p.padding_fill)};
 }
 
 }  // namespace
@@ -529,8 +531,11 @@ const ConvPlan& CudnnConv::forward_plan(const Conv2dParams& p) {
             describe("conv2d", p), ": output size does not follow from input, kernel, ",
             "stride, dilation and padding");
   std::string why;
+  // cuDNN pads with zeros only: mirrored padding is all staged (cuda::pad with the fill).
+  const bool zero_fill = p.padding_fill == PadMode::Constant;
   std::unique_ptr<ConvPlan> plan =
-      build_forward(handle_, stream_, p, Padding::kSymmetricInCudnn, precision_, &why);
+      zero_fill ? build_forward(handle_, stream_, p, Padding::kSymmetricInCudnn, precision_, &why)
+                : nullptr;
   if (!plan && any_padding(p))
     plan = build_forward(handle_, stream_, p, Padding::kAllExplicit, precision_, &why);
   if (!plan) plan = direct_plan(why);
@@ -645,7 +650,8 @@ void CudnnConv::conv2d(const Conv2dParams& p, const float* x, const float* filte
     const size_t filter_count =
         static_cast<size_t>(p.out_c) * p.kernel_h * p.kernel_w * (p.in_c / p.groups);
     if (plan.staging_bytes) {
-      // Zero-pad the extra rows / columns cuDNN's symmetric padding does not cover.
+      // Pad the extra rows / columns cuDNN's symmetric padding does not cover (all of them
+      // for mirrored padding), with zeros or the mirrored input.
       PadParams pad{};
       pad.rank = 4;
       const int64_t in_dims[4] = {p.batch, p.in_h, p.in_w, p.in_c};
@@ -654,7 +660,7 @@ void CudnnConv::conv2d(const Conv2dParams& p, const float* x, const float* filte
       std::copy(in_dims, in_dims + 4, pad.in_dims);
       std::copy(before, before + 4, pad.before);
       std::copy(after, after + 4, pad.after);
-      pad.mode = PadMode::Constant;
+      pad.mode = p.padding_fill;
       pad.value = 0.f;
       cuda::pad(pad, x, ws.staging, stream_);
       input = ws.staging;

@@ -74,7 +74,7 @@ class CudnnConv {
   void make_half_filter(float* packed, int64_t count);
 
  private:
-  using Key = std::array<int32_t, 19>;
+  using Key = std::array<int32_t, 20>;
   const ConvPlan& forward_plan(const Conv2dParams& p);
   const ConvPlan& transpose_plan(const ConvTranspose2dParams& p);
   void run_transpose_half(const ConvPlan& plan, const WorkspaceSections& ws,

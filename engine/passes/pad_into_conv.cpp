@@ -1,6 +1,9 @@
 // Pad-into-conv: slim's conv2d_same (and many TF graphs) pad H and W with zeros explicitly and
 // then run a VALID conv. Zero padding is exactly what a conv's own padding does, so the conv
 // reads the unpadded tensor with explicit padding instead: one copy of the activation saved.
+// A MirrorPad (REFLECT or SYMMETRIC) before a conv with no padding of its own folds the same
+// way, as mirrored padding (Conv2dAttrs::padding_fill): the conv reads the mirrored pixels
+// where it would read the copy (the depth net's 18 MirrorPads had cost 9% of its time).
 // Only VALID / EXPLICIT convs qualify: a SAME conv's padding depends on its input size, which
 // the rewrite changes. The Pad stays if something else reads it.
 #include <limits>
@@ -20,10 +23,16 @@ bool merge_pads_into_convs(Graph& g) {
     const Node& pad = g.node(conv.inputs[0]);
     if (pad.kind() != OpKind::Pad) continue;
     const PadAttrs& p = pad.as<PadAttrs>();
-    if (p.mode != PadMode::Constant || p.value != 0.f || p.before.size() != 4) continue;
+    if (p.before.size() != 4) continue;
     if (p.before[0] || p.after[0] || p.before[3] || p.after[3]) continue;  // N or C padded
-
     const Pads2d old = a.pad_mode == Padding::Explicit ? a.pads : Pads2d{};
+    const bool conv_pads = old.top || old.bottom || old.left || old.right;
+    if (p.mode == PadMode::Constant) {
+      if (p.value != 0.f || a.padding_fill != PadMode::Constant) continue;
+    } else if (conv_pads) {
+      continue;  // mirrored and zero padding cannot share one border
+    }
+
     const int64_t top = old.top + p.before[1], bottom = old.bottom + p.after[1];
     const int64_t left = old.left + p.before[2], right = old.right + p.after[2];
     constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
@@ -34,6 +43,7 @@ bool merge_pads_into_convs(Graph& g) {
     target.as<Conv2dAttrs>().explicit_padding(
         static_cast<int32_t>(top), static_cast<int32_t>(bottom), static_cast<int32_t>(left),
         static_cast<int32_t>(right));
+    if (p.mode != PadMode::Constant) target.as<Conv2dAttrs>().padding_fill = p.mode;
     g.infer_node(id);
     changed = true;
   }

@@ -178,8 +178,10 @@ void im2col_block(const Conv2dParams& p, const float* x, int64_t row0, int64_t r
   const int64_t icg = p.in_c / p.groups;
   const int64_t depth = int64_t{p.kernel_h} * p.kernel_w * icg;
   const int64_t row_span = int64_t{p.kernel_w} * icg;  // one kernel row of a patch
-  // With one group and no horizontal dilation a kernel row is one contiguous input span.
+  // With one group and no horizontal dilation a kernel row is one contiguous input span
+  // (with zero padding: mirrored padding columns are copied one by one).
   const bool contiguous_rows = p.groups == 1 && p.dilation_w == 1;
+  const bool mirrored = p.padding_fill != PadMode::Constant;
   int64_t ow = row0 % p.out_w;
   int64_t oh = (row0 / p.out_w) % p.out_h;
   int64_t n = row0 / (int64_t{p.out_w} * p.out_h);
@@ -188,13 +190,14 @@ void im2col_block(const Conv2dParams& p, const float* x, int64_t row0, int64_t r
     const int64_t ih0 = oh * p.stride_h - p.pad_top;
     const int64_t iw0 = ow * p.stride_w - p.pad_left;
     for (int64_t ky = 0; ky < p.kernel_h; ++ky, dst += row_span) {
-      const int64_t ih = ih0 + ky * p.dilation_h;
-      if (ih < 0 || ih >= p.in_h) {
+      const int64_t ih =
+          padded_source(ih0 + ky * p.dilation_h, p.in_h, p.pad_top, p.pad_bottom, p.padding_fill);
+      if (ih < 0) {
         std::fill(dst, dst + row_span, 0.0f);
         continue;
       }
       const float* src_row = x + (n * p.in_h + ih) * p.in_w * p.in_c + g * icg;
-      if (contiguous_rows) {
+      if (contiguous_rows && !mirrored) {
         const int64_t kx_lo = std::clamp<int64_t>(-iw0, 0, p.kernel_w);
         const int64_t kx_hi = std::clamp<int64_t>(p.in_w - iw0, kx_lo, p.kernel_w);
         std::fill(dst, dst + kx_lo * icg, 0.0f);
@@ -203,9 +206,10 @@ void im2col_block(const Conv2dParams& p, const float* x, int64_t row0, int64_t r
         std::fill(dst + kx_hi * icg, dst + row_span, 0.0f);
       } else {
         for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
-          const int64_t iw = iw0 + kx * p.dilation_w;
+          const int64_t iw = padded_source(iw0 + kx * p.dilation_w, p.in_w, p.pad_left, p.pad_right,
+                                           p.padding_fill);
           float* d = dst + kx * icg;
-          if (iw < 0 || iw >= p.in_w)
+          if (iw < 0)
             std::fill(d, d + icg, 0.0f);
           else
             std::memcpy(d, src_row + iw * p.in_c, sizeof(float) * icg);
@@ -280,27 +284,30 @@ void gemm_tiles(const ConvJob& job, int thread) {
 }
 
 // Output row r = n * out_h + oh of a column-gather conv: z[col][ky][c] = x[n][ih0 + ky]
-// [col - pad_left][c] (zero outside the image) for every input column the row spans. Output
-// pixel ow's patch, ordered (kx, ky, c), is then the contiguous span starting at column
-// ow * stride_w: row ow of a matrix with leading dimension stride_w * kernel_h * in_c whose
-// rows overlap, which the GEMM reads where it lies (the filter is packed in that order).
+// [col - pad_left][c] (zero or mirrored outside the image) for every input column the row spans.
+// Output pixel ow's patch, ordered (kx, ky, c), is then the contiguous span starting at column ow *
+// stride_w: row ow of a matrix with leading dimension stride_w * kernel_h * in_c whose rows
+// overlap, which the GEMM reads where it lies (the filter is packed in that order).
 template <int kChannels>
 void gather_columns(const Conv2dParams& p, const float* x, int64_t r, float* z) {
   const int64_t n = r / p.out_h, oh = r % p.out_h;
   const int64_t ih0 = oh * p.stride_h - p.pad_top;
   const int64_t width = column_gather_width(p), column = int64_t{p.kernel_h} * kChannels;
-  // Columns [lo, hi) lie inside the image; the padding columns around them are zeros.
+  // Columns [lo, hi) lie inside the image; the padding columns around them are zeros, or
+  // the mirrored input columns (padded_source).
   const int64_t lo = std::clamp<int64_t>(p.pad_left, 0, width);
   const int64_t hi = std::clamp<int64_t>(p.pad_left + p.in_w, lo, width);
   for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-    const int64_t ih = ih0 + ky;
+    const int64_t ih = padded_source(ih0 + ky, p.in_h, p.pad_top, p.pad_bottom, p.padding_fill);
     float* dst = z + ky * kChannels;
-    const bool row_inside = ih >= 0 && ih < p.in_h;
-    const float* src = row_inside ? x + (n * p.in_h + ih) * p.in_w * kChannels : nullptr;
+    const float* src = ih >= 0 ? x + (n * p.in_h + ih) * p.in_w * kChannels : nullptr;
     for (int64_t col = 0; col < width; ++col) {
       float* d = dst + col * column;
-      if (row_inside && col >= lo && col < hi) {
-        const float* s = src + (col - p.pad_left) * kChannels;
+      const int64_t iw = col >= lo && col < hi ? col - p.pad_left
+                                               : padded_source(col - p.pad_left, p.in_w, p.pad_left,
+                                                               p.pad_right, p.padding_fill);
+      if (src && iw >= 0) {
+        const float* s = src + iw * kChannels;
         for (int c = 0; c < kChannels; ++c) d[c] = s[c];
       } else {
         for (int c = 0; c < kChannels; ++c) d[c] = 0.f;
@@ -349,17 +356,21 @@ void column_gather_rows(const ConvJob& job, int thread) {
 }
 
 // Calls tap(t, pixel) for every tap t = ky * kernel_w + kx of output pixel (oh, ow) that
-// falls inside the image, with pixel = ih * in_w + iw its input pixel: padding taps, which
-// would only add zeros, are skipped. The per-pixel paths below all walk a patch this way.
+// reads the input, with pixel = ih * in_w + iw its input pixel: zero padding taps, which
+// would only add zeros, are skipped; mirrored ones read the mirrored pixel. The per-pixel
+// paths below all walk a patch this way.
 template <typename TapFn>
 void each_inside_tap(const Conv2dParams& p, int64_t oh, int64_t ow, TapFn&& tap) {
   const int64_t ih0 = oh * p.stride_h - p.pad_top, iw0 = ow * p.stride_w - p.pad_left;
   for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-    const int64_t ih = ih0 + ky * p.dilation_h;
-    if (ih < 0 || ih >= p.in_h) continue;
+    // Mirrored padding taps read the mirrored pixel (padded_source); zero ones are skipped.
+    const int64_t ih =
+        padded_source(ih0 + ky * p.dilation_h, p.in_h, p.pad_top, p.pad_bottom, p.padding_fill);
+    if (ih < 0) continue;
     for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
-      const int64_t iw = iw0 + kx * p.dilation_w;
-      if (iw < 0 || iw >= p.in_w) continue;
+      const int64_t iw =
+          padded_source(iw0 + kx * p.dilation_w, p.in_w, p.pad_left, p.pad_right, p.padding_fill);
+      if (iw < 0) continue;
       tap(ky * p.kernel_w + kx, ih * p.in_w + iw);
     }
   }

@@ -163,13 +163,17 @@ void transform_input(const WinogradJob& job, int64_t t0, int64_t count, const fl
     const int64_t n = tile / (plan.tiles_h * plan.tiles_w);
     const int64_t th = (tile / plan.tiles_w) % plan.tiles_h, tw = tile % plan.tiles_w;
     const float* d[kMaxPatch * kMaxPatch];
-    for (int i = 0; i < n_side; ++i)
+    for (int i = 0; i < n_side; ++i) {
+      // Padding rows and columns read zeros, or the mirrored input (padded_source).
+      const int64_t ih = padded_source(m_side * th - p.pad_top + i, p.in_h, p.pad_top, p.pad_bottom,
+                                       p.padding_fill);
       for (int j = 0; j < n_side; ++j) {
-        const int64_t ih = m_side * th - p.pad_top + i, iw = m_side * tw - p.pad_left + j;
-        d[i * n_side + j] = ih < 0 || ih >= p.in_h || iw < 0 || iw >= p.in_w
-                                ? zeros
-                                : job.x + ((n * p.in_h + ih) * p.in_w + iw) * p.in_c;
+        const int64_t iw = padded_source(m_side * tw - p.pad_left + j, p.in_w, p.pad_left,
+                                         p.pad_right, p.padding_fill);
+        d[i * n_side + j] =
+            ih < 0 || iw < 0 ? zeros : job.x + ((n * p.in_h + ih) * p.in_w + iw) * p.in_c;
       }
+    }
     input(d, p.in_c, v + t * p.in_c, v_stride);
   }
 }

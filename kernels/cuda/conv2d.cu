@@ -111,11 +111,16 @@ static __global__ void direct_conv2d_kernel(Conv2dParams p, int64_t count,
     float acc = 0.f;
     const float* w = filter + static_cast<int64_t>(o.oc) * p.kernel_h * p.kernel_w * group_in;
     for (int32_t ky = 0; ky < p.kernel_h; ++ky) {
-      const int32_t iy = o.oy * p.stride_h - p.pad_top + ky * p.dilation_h;
-      if (iy < 0 || iy >= p.in_h) continue;  // zero padding
+      // Zero padding taps are skipped, mirrored ones read the mirrored pixel.
+      const int32_t iy =
+          static_cast<int32_t>(padded_source(o.oy * p.stride_h - p.pad_top + ky * p.dilation_h,
+                                             p.in_h, p.pad_top, p.pad_bottom, p.padding_fill));
+      if (iy < 0) continue;
       for (int32_t kx = 0; kx < p.kernel_w; ++kx) {
-        const int32_t ix = o.ox * p.stride_w - p.pad_left + kx * p.dilation_w;
-        if (ix < 0 || ix >= p.in_w) continue;
+        const int32_t ix =
+            static_cast<int32_t>(padded_source(o.ox * p.stride_w - p.pad_left + kx * p.dilation_w,
+                                               p.in_w, p.pad_left, p.pad_right, p.padding_fill));
+        if (ix < 0) continue;
         const float* in = x + ((o.n * p.in_h + iy) * p.in_w + ix) * p.in_c + first_in;
         const float* tap = w + (static_cast<int64_t>(ky) * p.kernel_w + kx) * group_in;
         for (int32_t ic = 0; ic < group_in; ++ic) acc = fmaf(in[ic], tap[ic], acc);

@@ -177,6 +177,18 @@ uint16_t float_to_half(float value) { return double_to_half(value); }
 
 // ---- dense ops -------------------------------------------------------------------------
 
+// MirrorPad's index rule, written out on its own: coordinate i of an n-long axis padded by
+// mirroring (Reflect: the edge not repeated, Symmetric: repeated) reads this input
+// coordinate; zero padding leaves i as it is (out of range: skipped).
+int64_t mirrored(int64_t i, int64_t n, PadMode fill) {
+  if (fill == PadMode::Constant || (i >= 0 && i < n)) return i;
+  const int64_t period = fill == PadMode::Reflect ? 2 * (n - 1) : 2 * n;
+  if (period == 0) return 0;                     // a one-pixel axis reflects onto itself
+  int64_t j = ((i % period) + period) % period;  // position in the mirrored period
+  if (fill == PadMode::Reflect) return j < n ? j : period - j;
+  return j < n ? j : period - 1 - j;
+}
+
 double conv2d_at(const Conv2dParams& p, const float* x, const float* w, const float* bias,
                  const float* residual, int64_t index) {
   int64_t rest = index;
@@ -191,10 +203,12 @@ double conv2d_at(const Conv2dParams& p, const float* x, const float* w, const fl
   const int64_t group = oc / out_per_group;
   double acc = 0.0;
   for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-    const int64_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+    const int64_t iy =
+        mirrored(oy * p.stride_h - p.pad_top + ky * p.dilation_h, p.in_h, p.padding_fill);
     if (iy < 0 || iy >= p.in_h) continue;  // zero padding
     for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
-      const int64_t ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
+      const int64_t ix =
+          mirrored(ox * p.stride_w - p.pad_left + kx * p.dilation_w, p.in_w, p.padding_fill);
       if (ix < 0 || ix >= p.in_w) continue;
       for (int64_t ic = 0; ic < in_per_group; ++ic) {
         const double xv = x[((n * p.in_h + iy) * p.in_w + ix) * p.in_c + group * in_per_group + ic];

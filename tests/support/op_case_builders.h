@@ -91,6 +91,7 @@ struct ConvSpec {
   Unary act = Unary::Identity;
   float alpha = 0.2f;
   bool large = false;
+  PadMode fill = PadMode::Constant;  // conv2d's padding: zeros or mirrored (MirrorPad)
 
   ConvSpec& kernel(int y, int x) {
     kh = y;
@@ -123,6 +124,10 @@ struct ConvSpec {
     };
     const int th = total(h, kh, sh, dh), tw = total(w, kw, sw, dw);
     return pad(th / 2, tw / 2, th - th / 2, tw - tw / 2);
+  }
+  ConvSpec& mirrored(PadMode mode) {
+    fill = mode;
+    return *this;
   }
   ConvSpec& group(int g) {
     groups = g;

@@ -16,6 +16,8 @@ std::string conv2d_name(const ConvSpec& s, const Conv2dParams& p) {
        << p.out_w << "x" << s.oc << " k" << s.kh << "x" << s.kw << " s" << hw(s.sh, s.sw);
   name << " d" << hw(s.dh, s.dw);
   name << " pad(t" << s.pt << ",l" << s.pl << ",b" << s.pb << ",r" << s.pr << ")";
+  if (s.fill == PadMode::Reflect) name << " reflect";
+  if (s.fill == PadMode::Symmetric) name << " symmetric";
   name << " g" << s.groups;
   if (s.bias) name << " bias";
   if (s.residual) name << " res";
@@ -70,6 +72,7 @@ Conv2dParams conv_params(const ConvSpec& s, int out_h, int out_w) {
   p.has_residual = s.residual;
   p.activation = s.act;
   p.activation_alpha = s.alpha;
+  p.padding_fill = s.fill;
   return p;
 }
 

@@ -64,6 +64,27 @@ void add_conv2d_cases(std::vector<OpCase>& t) {
   // several vectors plus a tail on every instruction set.
   t.push_back(
       conv2d_case(conv(1, 14, 15, 40, 50, 3).pad(1).with_bias().activation(Unary::Sigmoid)));
+  // Mirrored padding (a MirrorPad folded into the conv) on every CPU path: Winograd F(4x4),
+  // F(2x2) and its column split, im2col (strided, wider than 1, dilated), the column gather
+  // (few input channels, a 7x7 stem), narrow, depthwise, and symmetric padding as wide as
+  // the input.
+  t.push_back(conv2d_case(conv(1, 26, 27, 24, 40, 3)
+                              .pad(1)
+                              .mirrored(PadMode::Symmetric)
+                              .with_bias()
+                              .activation(Unary::Relu)));
+  t.push_back(conv2d_case(conv(1, 14, 15, 16, 20, 3).pad(1).mirrored(PadMode::Reflect)));
+  t.push_back(conv2d_case(conv(1, 14, 14, 32, 136, 3).pad(1).mirrored(PadMode::Symmetric)));
+  t.push_back(
+      conv2d_case(conv(2, 11, 12, 16, 24, 3).stride(2).pad(1, 2, 1, 2).mirrored(PadMode::Reflect)));
+  t.push_back(conv2d_case(conv(1, 10, 10, 8, 8, 3).dilation(2).pad(2).mirrored(PadMode::Reflect)));
+  t.push_back(conv2d_case(conv(1, 20, 18, 5, 32, 3).pad(1).mirrored(PadMode::Symmetric)));
+  t.push_back(conv2d_case(
+      conv(1, 16, 16, 3, 16, 7).stride(2).pad(3).mirrored(PadMode::Reflect).with_bias()));
+  t.push_back(
+      conv2d_case(conv(1, 20, 18, 32, 1, 3).pad(1).mirrored(PadMode::Symmetric).with_bias()));
+  t.push_back(conv2d_case(conv(1, 9, 10, 16, 16, 3).pad(2).group(16).mirrored(PadMode::Symmetric)));
+  t.push_back(conv2d_case(conv(1, 3, 4, 8, 8, 3).pad(3, 4, 3, 4).mirrored(PadMode::Symmetric)));
   // At most 4 output channels: the CPU's per-pixel dot products (the depth net's head is
   // 3x3, 32 -> 1 at 256 x 256). 37 input channels leave a 16-lane remainder.
   t.push_back(conv2d_case(conv(1, 20, 18, 32, 1, 3).pad(1).with_bias()));
