@@ -21,8 +21,8 @@
 namespace p3d::cpu {
 namespace {
 
-constexpr size_t kAlignFloats = 16;  // 64 bytes: aligned vector loads of B
-constexpr int64_t kCacheLineFloats = 16;
+constexpr size_t kAlignFloats = 16;              // 64 bytes: aligned vector loads of B
+constexpr int64_t kCacheLineFloats = 16;         // what MicroTile::next_b asks for per step
 constexpr int64_t kMcBudgetFloats = 48 * 1024;   // an A block: 192 KiB, inside L2
 constexpr int64_t kNcBudgetFloats = 128 * 1024;  // gemm()'s packed B chunk: 512 KiB
 
@@ -103,8 +103,8 @@ void pack_b(const MicroKernel& mk, const GemmOperand& b, int64_t p0, int64_t kc,
 
 // Where chunk [p0, p0 + kc) of B's panels lies: panel j at base + j * panel_stride.
 // `after` is the chunk the driver multiplies after the last panel (null if none or not
-// yet packed): the first tile over each panel prefetches the next panel, the last panel's
-// the chunk `after`.
+// yet packed): the tiles over each panel prefetch the next panel's chunk into L2, a line
+// per depth step, until it is covered; those over the last panel prefetch `after`.
 struct BChunk {
   const float* base;
   int64_t panel_stride;
