@@ -7,6 +7,40 @@
 //
 // Expects: micro_kernel_impl.h (activate_vector) and the traits type, with sub(a, b) = a - b.
 
+// Whether a channel vector has all T::kWidth lanes (a type, so a generic lambda can pass it
+// on as a template argument; <type_traits> stays out of the ISA files).
+template <bool kFull>
+struct FullVector {
+  static constexpr bool value = kFull;
+};
+
+// fn(FullVector<true>, c, W) for every whole vector of channels, then fn(FullVector<false>,
+// c, lanes) for the tail.
+template <class T, class Fn>
+inline void each_channel_vector(int64_t channels, Fn&& fn) {
+  constexpr int W = T::kWidth;
+  int64_t c = 0;
+  for (; c + W <= channels; c += W) fn(FullVector<true>{}, c, W);
+  if (c < channels) fn(FullVector<false>{}, c, static_cast<int>(channels - c));
+}
+
+// Output pixel k of a tile (skipped past the output's edge): value + bias + residual, then
+// the fused activation, stored. The residual vector is read before the pixel's same vector
+// is written (it may be the output itself).
+template <class T, bool kFull>
+inline void store_output_pixel(const WinogradOutputTile& t, int k, typename T::V value,
+                               typename T::V bias, typename T::V alpha, int64_t c, int lanes) {
+  if (!t.y[k]) return;
+  auto load = [&](const float* p) { return kFull ? T::load_full(p) : T::load_n(p, lanes); };
+  if (t.bias) value = T::add(value, bias);
+  if (t.residual[k]) value = T::add(value, load(t.residual[k] + c));
+  if (t.activate) value = activate_vector<T>(value, t.activation, alpha);
+  if (kFull)
+    T::store_full(t.y[k] + c, value);
+  else
+    T::store_n(t.y[k] + c, value, lanes);
+}
+
 // One vector of channels [c, c + lanes) of one tile; kFull: all T::kWidth lanes.
 template <class T, bool kFull>
 inline void winograd_input_vector(const float* const* d, int64_t c, int lanes, float* v,
@@ -41,11 +75,9 @@ inline void winograd_input_vector(const float* const* d, int64_t c, int lanes, f
 
 template <class T>
 void winograd_input_2x2(const float* const* d, int64_t channels, float* v, int64_t v_stride) {
-  constexpr int W = T::kWidth;
-  int64_t c = 0;
-  for (; c + W <= channels; c += W) winograd_input_vector<T, true>(d, c, W, v, v_stride);
-  if (c < channels)
-    winograd_input_vector<T, false>(d, c, static_cast<int>(channels - c), v, v_stride);
+  each_channel_vector<T>(channels, [&](auto full, int64_t c, int lanes) {
+    winograd_input_vector<T, decltype(full)::value>(d, c, lanes, v, v_stride);
+  });
 }
 
 template <class T, bool kFull>
@@ -70,25 +102,14 @@ inline void winograd_output_vector(const WinogradOutputTile& t, int64_t c, int l
   const V bias = t.bias ? load(t.bias + c) : T::zero();
   const V alpha = T::set1(t.alpha);
 #pragma GCC unroll 4
-  for (int k = 0; k < 4; ++k) {
-    if (!t.y[k]) continue;
-    V out = y[k];
-    if (t.bias) out = T::add(out, bias);
-    if (t.residual[k]) out = T::add(out, load(t.residual[k] + c));
-    if (t.activate) out = activate_vector<T>(out, t.activation, alpha);
-    if (kFull)
-      T::store_full(t.y[k] + c, out);
-    else
-      T::store_n(t.y[k] + c, out, lanes);
-  }
+  for (int k = 0; k < 4; ++k) store_output_pixel<T, kFull>(t, k, y[k], bias, alpha, c, lanes);
 }
 
 template <class T>
 void winograd_output_2x2(const WinogradOutputTile& t) {
-  constexpr int W = T::kWidth;
-  int64_t c = 0;
-  for (; c + W <= t.channels; c += W) winograd_output_vector<T, true>(t, c, W);
-  if (c < t.channels) winograd_output_vector<T, false>(t, c, static_cast<int>(t.channels - c));
+  each_channel_vector<T>(t.channels, [&](auto full, int64_t c, int lanes) {
+    winograd_output_vector<T, decltype(full)::value>(t, c, lanes);
+  });
 }
 
 // ---- F(4x4, 3x3) ----------------------------------------------------------------------
@@ -152,11 +173,9 @@ inline void winograd_input_vector_4x4(const float* const* d, int64_t c, int lane
 
 template <class T>
 void winograd_input_4x4(const float* const* d, int64_t channels, float* v, int64_t v_stride) {
-  constexpr int W = T::kWidth;
-  int64_t c = 0;
-  for (; c + W <= channels; c += W) winograd_input_vector_4x4<T, true>(d, c, W, v, v_stride);
-  if (c < channels)
-    winograd_input_vector_4x4<T, false>(d, c, static_cast<int>(channels - c), v, v_stride);
+  each_channel_vector<T>(channels, [&](auto full, int64_t c, int lanes) {
+    winograd_input_vector_4x4<T, decltype(full)::value>(d, c, lanes, v, v_stride);
+  });
 }
 
 template <class T, bool kFull>
@@ -180,25 +199,14 @@ inline void winograd_output_vector_4x4(const WinogradOutputTile& t, int64_t c, i
     V y[4];
     winograd_at6<T>(r[i], y);
 #pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) {
-      const int k = i * 4 + j;
-      if (!t.y[k]) continue;
-      V out = y[j];
-      if (t.bias) out = T::add(out, bias);
-      if (t.residual[k]) out = T::add(out, load(t.residual[k] + c));
-      if (t.activate) out = activate_vector<T>(out, t.activation, alpha);
-      if (kFull)
-        T::store_full(t.y[k] + c, out);
-      else
-        T::store_n(t.y[k] + c, out, lanes);
-    }
+    for (int j = 0; j < 4; ++j)
+      store_output_pixel<T, kFull>(t, i * 4 + j, y[j], bias, alpha, c, lanes);
   }
 }
 
 template <class T>
 void winograd_output_4x4(const WinogradOutputTile& t) {
-  constexpr int W = T::kWidth;
-  int64_t c = 0;
-  for (; c + W <= t.channels; c += W) winograd_output_vector_4x4<T, true>(t, c, W);
-  if (c < t.channels) winograd_output_vector_4x4<T, false>(t, c, static_cast<int>(t.channels - c));
+  each_channel_vector<T>(t.channels, [&](auto full, int64_t c, int lanes) {
+    winograd_output_vector_4x4<T, decltype(full)::value>(t, c, lanes);
+  });
 }
