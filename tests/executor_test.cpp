@@ -183,7 +183,8 @@ TEST(Executor, CpuConvPathsForTheNetworksShapes) {
   EXPECT_EQ(path(square_conv(1, 28, 128, 128, 3, 1)), "winograd F(4x4,3x3)");  // block2
   EXPECT_EQ(path(square_conv(1, 14, 256, 256, 3, 1)), "winograd F(2x2,3x3)");  // block3 ...
   EXPECT_EQ(path(square_conv(8, 14, 256, 256, 3, 1)), "winograd F(4x4,3x3)");  // ... at 8
-  EXPECT_EQ(path(square_conv(1, 7, 512, 512, 3, 1)), "gemm im2col");           // block4 at 1
+  EXPECT_EQ(path(square_conv(1, 7, 512, 512, 3, 1)), "winograd F(2x2,3x3)");   // block4 at 1
+  EXPECT_EQ(path(square_conv(1, 7, 32, 32, 3, 1)), "gemm im2col");             // 16 tiles, no split
   EXPECT_EQ(path(square_conv(8, 7, 512, 512, 3, 1)), "winograd F(2x2,3x3)");   // ... at 8
   EXPECT_EQ(path(square_conv(1, 14, 1024, 256, 1, 0)), "gemm pointwise");
   EXPECT_EQ(path(square_conv(1, 256, 32, 1, 3, 1)), "narrow");  // the depth net's head

@@ -30,11 +30,15 @@ namespace p3d::cpu {
 namespace {
 
 // Fewer output tiles than this in the batch and each transformed filter would be streamed
-// for a handful of GEMM rows. F(2x2): the R-Net's 7 x 7 layers (16 tiles per image) take
-// im2col at batch 1 and Winograd at batch 8 (7.0 -> 5.8 ms per layer there); at 14 x 14
-// (49 tiles) it already beats im2col. F(4x4): its filter is 36 / 16 the size of F(2x2)'s,
-// so it needs as many tiles of its own (28 x 28 at batch 1: 49).
+// for a handful of GEMM rows, in every block of tiles (F(2x2) at 14 x 14, 49 tiles, already
+// beat im2col), unless the column split below applies. F(4x4): its filter is 36 / 16 the size of
+// F(2x2)'s, so it needs as many tiles of its own (28 x 28 at batch 1: 49).
 constexpr int64_t kMinTiles = 36;
+// With the column split (below) the transformed filter is streamed once however few the
+// tiles, and F(2x2) pays from 16 tiles: the R-Net's 7 x 7 3x3s at batch 1, 0.97 -> 0.85 ms
+// per layer against im2col (both stream the filter from memory; F(2x2)'s is 16 / 9 the size
+// but it does 4 / 9 of the multiplies).
+constexpr int64_t kMinColumnSplitTiles = 16;
 constexpr int64_t kBlockBudgetFloats = 192 * 1024;  // V + M of one block: 768 KiB
 constexpr int64_t kMinTilesPerBlock = 12;
 constexpr int64_t kMaxTilesPerBlock = 384;
@@ -58,6 +62,13 @@ int64_t tiles_of(const Conv2dParams& p, int tile) {
 //    Instead all tiles are transformed once, into V shared by the threads, and each task is
 //    a block of output channels over all tiles: each thread streams only its part of the
 //    filter, once.
+// The whole batch's V fits the shared budget and there are channels to split.
+bool column_split_applies(const Conv2dParams& p, int tile) {
+  const int64_t positions = int64_t{tile + 2} * (tile + 2);
+  return positions * tiles_of(p, tile) * p.in_c <= kSharedVBudgetFloats &&
+         p.out_c >= 2 * kMinColBlock;
+}
+
 struct WinogradPlan {
   int tile;                         // m: outputs per tile side
   int patch;                        // n = m + 2: inputs per patch side
@@ -83,8 +94,8 @@ WinogradPlan plan_winograd(const Conv2dParams& p, int tile, int threads) {
   plan.tiles_w = ceil_div(p.out_w, tile);
   plan.tiles = tiles_of(p, tile);
   plan.workers = std::max(1, threads);
+  plan.column_split = column_split_applies(p, tile);
   const int64_t all_v = plan.positions * plan.tiles * int64_t{p.in_c};
-  plan.column_split = all_v <= kSharedVBudgetFloats && p.out_c >= 2 * kMinColBlock;
   if (plan.column_split) {
     plan.block = std::max<int64_t>(1, plan.tiles);
     // Two column blocks per thread where the channels allow, starting on packed panels.
@@ -278,7 +289,9 @@ bool winograd_fits_filter(const Conv2dParams& p) {
 int winograd_tile(const Conv2dParams& p) {
   if (!winograd_fits_filter(p)) return 0;
   if (tiles_of(p, 4) >= kMinTiles) return 4;
-  if (tiles_of(p, 2) >= kMinTiles) return 2;
+  const int64_t tiles2 = tiles_of(p, 2);
+  if (tiles2 >= kMinTiles || (tiles2 >= kMinColumnSplitTiles && column_split_applies(p, 2)))
+    return 2;
   return 0;
 }
 

@@ -7,7 +7,8 @@
 //
 // Which one (winograd_tile): F(4x4) where the batch has enough 4x4 tiles (the R-Net's 56x56
 // and 28x28 layers at batch 1, its 14x14 ones at batch 8, the depth net's), F(2x2) where it
-// has enough 2x2 tiles, else none (conv2d takes im2col). Each transformed filter is
+// has enough 2x2 tiles (the R-Net's 14x14 and, with the column split, 7x7 layers at batch
+// 1), else none (conv2d takes im2col). Each transformed filter is
 // (m+2)^2 / 9 the size of the filter (4x for F(4x4)) and is streamed once per block of
 // tiles: with few tiles the GEMMs are too thin to pay for it.
 //

@@ -54,6 +54,8 @@ void add_conv2d_cases(std::vector<OpCase>& t) {
       conv(1, 14, 14, 64, 160, 3).pad(1).with_bias().with_residual().activation(Unary::Relu)));
   t.push_back(conv2d_case(conv(1, 28, 27, 24, 136, 3).pad(1).with_bias()));
   t.push_back(conv2d_case(conv(2, 12, 12, 16, 128, 3).pad(1).activation(Unary::Sigmoid)));
+  // 16 2x2 tiles take F(2x2) only with the column split (the R-Net's 7 x 7 x 512 at batch 1).
+  t.push_back(conv2d_case(conv(1, 7, 7, 32, 128, 3).pad(1).with_bias().activation(Unary::Relu)));
   // F(2x2): odd sizes (half tiles), no padding, one-sided padding, residual and batch; 7 x 7
   // outputs take it only in a batch (16 tiles per image).
   t.push_back(conv2d_case(conv(1, 22, 24, 16, 9, 3)));
