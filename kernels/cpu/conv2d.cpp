@@ -18,7 +18,6 @@
 // channels (the depth net's one-channel head), as dot products over each output pixel's
 // patch: as a GEMM they would fill one column of each 32-wide filter panel.
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -293,19 +292,16 @@ void gather_columns(const Conv2dParams& p, const float* x, int64_t r, float* z) 
   const int64_t n = r / p.out_h, oh = r % p.out_h;
   const int64_t ih0 = oh * p.stride_h - p.pad_top;
   const int64_t width = column_gather_width(p), column = int64_t{p.kernel_h} * kChannels;
-  // Columns [lo, hi) lie inside the image; the padding columns around them are zeros, or
-  // the mirrored input columns (padded_source).
-  const int64_t lo = std::clamp<int64_t>(p.pad_left, 0, width);
-  const int64_t hi = std::clamp<int64_t>(p.pad_left + p.in_w, lo, width);
+  // The padding rows and columns around the image are zeros, or the mirrored input
+  // (padded_source).
   for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
     const int64_t ih = padded_source(ih0 + ky, p.in_h, p.pad_top, p.pad_bottom, p.padding_fill);
     float* dst = z + ky * kChannels;
     const float* src = ih >= 0 ? x + (n * p.in_h + ih) * p.in_w * kChannels : nullptr;
     for (int64_t col = 0; col < width; ++col) {
       float* d = dst + col * column;
-      const int64_t iw = col >= lo && col < hi ? col - p.pad_left
-                                               : padded_source(col - p.pad_left, p.in_w, p.pad_left,
-                                                               p.pad_right, p.padding_fill);
+      const int64_t iw =
+          padded_source(col - p.pad_left, p.in_w, p.pad_left, p.pad_right, p.padding_fill);
       if (src && iw >= 0) {
         const float* s = src + iw * kChannels;
         for (int c = 0; c < kChannels; ++c) d[c] = s[c];

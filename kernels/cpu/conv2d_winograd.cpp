@@ -53,22 +53,26 @@ int64_t tiles_of(const Conv2dParams& p, int tile) {
   return int64_t{p.batch} * ceil_div(p.out_h, tile) * ceil_div(p.out_w, tile);
 }
 
+// V of every tile of the batch: what the column split (below) keeps in one shared buffer.
+int64_t all_tiles_v_floats(const Conv2dParams& p, int tile) {
+  return int64_t{tile + 2} * (tile + 2) * tiles_of(p, tile) * p.in_c;
+}
+
+// The column split applies when that V fits the shared budget and there are channels to
+// split.
+bool column_split_applies(const Conv2dParams& p, int tile) {
+  return all_tiles_v_floats(p, tile) <= kSharedVBudgetFloats && p.out_c >= 2 * kMinColBlock;
+}
+
 // Two ways to cut the work:
 //  - tile blocks (many tiles): each task transforms a block of tiles, runs the GEMMs over
 //    all output channels and transforms the block's output; V and M stay in L2.
-//  - column split (few tiles, big filters: the R-Net's 14 x 14 and 28 x 28 layers at
+//  - column split (few tiles, big filters: the R-Net's 28 x 28, 14 x 14 and 7 x 7 layers at
 //    batch 1): cut into tile blocks, each block streamed the whole transformed filter (4 MB
 //    for 256 -> 256 channels) for a dozen GEMM rows, and the threads each streamed all of it.
 //    Instead all tiles are transformed once, into V shared by the threads, and each task is
 //    a block of output channels over all tiles: each thread streams only its part of the
 //    filter, once.
-// The whole batch's V fits the shared budget and there are channels to split.
-bool column_split_applies(const Conv2dParams& p, int tile) {
-  const int64_t positions = int64_t{tile + 2} * (tile + 2);
-  return positions * tiles_of(p, tile) * p.in_c <= kSharedVBudgetFloats &&
-         p.out_c >= 2 * kMinColBlock;
-}
-
 struct WinogradPlan {
   int tile;                         // m: outputs per tile side
   int patch;                        // n = m + 2: inputs per patch side
@@ -95,7 +99,6 @@ WinogradPlan plan_winograd(const Conv2dParams& p, int tile, int threads) {
   plan.tiles = tiles_of(p, tile);
   plan.workers = std::max(1, threads);
   plan.column_split = column_split_applies(p, tile);
-  const int64_t all_v = plan.positions * plan.tiles * int64_t{p.in_c};
   if (plan.column_split) {
     plan.block = std::max<int64_t>(1, plan.tiles);
     // Two column blocks per thread where the channels allow, starting on packed panels.
@@ -103,7 +106,7 @@ WinogradPlan plan_winograd(const Conv2dParams& p, int tile, int threads) {
     plan.col_block = std::min<int64_t>(
         p.out_c, std::max(kMinColBlock, round_up(ceil_div(p.out_c, wanted), gemm_panel_width())));
     plan.tasks = ceil_div(p.out_c, plan.col_block);
-    plan.shared_v_floats = round16(static_cast<size_t>(all_v));
+    plan.shared_v_floats = round16(static_cast<size_t>(all_tiles_v_floats(p, tile)));
     plan.v_floats = 0;
   } else {
     const int64_t by_cache = kBlockBudgetFloats / (plan.positions * (int64_t{p.in_c} + p.out_c));

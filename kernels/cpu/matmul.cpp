@@ -8,12 +8,12 @@
 #include "kernels/matmul.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/tile_queue.h"
 #include "kernels/error.h"
 
 namespace p3d::cpu {
@@ -45,23 +45,24 @@ struct MatmulJob {
   float* c;
   const Epilogue& epilogue;
   int64_t row_block, row_blocks, col_block, col_blocks;
-  int64_t tasks;
   size_t scratch_floats;
-  std::atomic<int64_t>* next_tile;
+  TileQueue* tiles;
 };
 
-// Takes tiles t = (batch * row_blocks + row block) * col_blocks + column block from the
-// shared counter until none are left.
-void run_tiles(const MatmulJob& job) {
+// Takes tiles t = (column block * p.batch + batch) * row_blocks + row block from
+// the tile queue (kernels/cpu/tile_queue.h) until none are left: column blocks outermost, as
+// in conv2d, so where the columns are split each thread streams only its part of B.
+void run_tiles(const MatmulJob& job, int thread) {
   const MatmulParams& p = job.p;
   const int64_t m = p.m, n = p.n, k = p.k;
   float* scratch = thread_scratch(job.scratch_floats);
   for (;;) {
-    const int64_t t = job.next_tile->fetch_add(1, std::memory_order_relaxed);
-    if (t >= job.tasks) break;
-    const int64_t cb = t % job.col_blocks;
-    const int64_t rb = (t / job.col_blocks) % job.row_blocks;
-    const int64_t batch = t / (job.col_blocks * job.row_blocks);
+    const int64_t t = job.tiles->next(thread);
+    if (t < 0) break;
+    const int64_t row_tasks = p.batch * job.row_blocks;
+    const int64_t cb = t / row_tasks;
+    const int64_t rb = (t % row_tasks) % job.row_blocks;
+    const int64_t batch = (t % row_tasks) / job.row_blocks;
     const int64_t r0 = rb * job.row_block, rows = std::min(job.row_block, m - r0);
     const int64_t c0 = cb * job.col_block, cols = std::min(job.col_block, n - c0);
     float* tile = job.c + batch * m * n + r0 * n + c0;
@@ -117,11 +118,11 @@ void matmul(ThreadPool& pool, const MatmulParams& p, const float* a, const float
 
   const Epilogue epilogue{p.has_bias ? bias : nullptr, nullptr, 0, p.activation,
                           p.activation_alpha};
-  std::atomic<int64_t> next_tile{0};
-  const MatmulJob job{p,          a,         b,          c,     epilogue,       row_block,
-                      row_blocks, col_block, col_blocks, tasks, scratch_floats, &next_tile};
-  // One body per worker; each pulls tiles until the counter runs out.
-  pool.parallel_for(workers, 1, [&job](int64_t, int64_t, int) { run_tiles(job); });
+  TileQueue tiles(tasks, static_cast<int>(workers));
+  const MatmulJob job{
+      p, a, b, c, epilogue, row_block, row_blocks, col_block, col_blocks, scratch_floats, &tiles};
+  // One body per worker; each pulls tiles until the queue runs out.
+  pool.parallel_for(workers, 1, [&job](int64_t, int64_t, int thread) { run_tiles(job, thread); });
 }
 
 }  // namespace p3d::cpu

@@ -1,4 +1,4 @@
-// The work queue of the tiled CPU kernels (conv2d's GEMM paths, Winograd): tasks 0..n-1
+// The work queue of the tiled CPU kernels (conv2d's GEMM paths, Winograd, matmul): tasks 0..n-1
 // are cut into one contiguous share per thread, each thread takes its own share's tasks
 // in order, and a thread that runs out takes what is left of the others' shares.
 //

@@ -194,6 +194,8 @@ void add_matmul_cases(std::vector<OpCase>& t) {
       for (bool tb : {false, true}) t.push_back(matmul_case(batch, 17, 23, 29, ta, tb, false));
   t.push_back(matmul_case(1, 17, 23, 29, false, false, true));
   t.push_back(matmul_case(2, 33, 65, 47, true, false, true, Unary::Relu));
+  // Threaded with every tile index in use: 2 batches x 2 row blocks x 2 column blocks.
+  t.push_back(matmul_case(2, 40, 260, 64, false, false, true, Unary::Relu));
   t.push_back(matmul_case(1, 64, 96, 128, false, true, true, Unary::Sigmoid));
   t.push_back(matmul_case(1, 1, 1000, 256, false, false, true));  // a fully connected layer
   t.push_back(matmul_case(1, 19, 1, 31, false, false, false));    // n = 1
